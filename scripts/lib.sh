@@ -1,0 +1,114 @@
+# Shared by scripts/run and scripts/test: install what is missing, build, and manage PostgreSQL servers.
+# Sourced, not executed. Works as root or as a user with sudo.
+
+set -euo pipefail
+
+EELCHAT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$EELCHAT_ROOT/build}
+
+say() { printf '\033[1;36m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'eelchat: %s\n' "$*" >&2; exit 1; }
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+
+# Debian packages the build and the server need; the tests add a few.
+BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config git ca-certificates
+    libboost1.81-dev libboost-json1.81-dev libpq-dev libkainjow-mustache-dev catch2
+    postgresql acl curl)
+TEST_PACKAGES=(chromium python3)
+
+install_packages() {
+    local wanted=("$@") missing=()
+    command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
+    for p in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        say "Installing Debian packages: ${missing[*]}"
+        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null
+    fi
+    # Front-end packages at the exact versions of package-lock.json.
+    local stamp=$EELCHAT_ROOT/node_modules/.package-lock.json
+    if [ ! -f "$stamp" ] || [ "$EELCHAT_ROOT/package-lock.json" -nt "$stamp" ]; then
+        say "Installing npm packages (package-lock.json)"
+        (cd "$EELCHAT_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+}
+
+build() {
+    local generator=()
+    command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
+    if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+        say "Configuring the build in $BUILD_DIR"
+        cmake -S "$EELCHAT_ROOT" -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    fi
+    say "Building"
+    cmake --build "$BUILD_DIR" -j "$(nproc)"
+}
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+
+PG_BIN=""
+find_pg_bin() {
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
+}
+
+# PostgreSQL refuses to run as root. As a normal user we run it as ourselves; as root, as the user
+# who invoked sudo, or else as Debian's "postgres" system user.
+PG_USER=""
+choose_pg_user() {
+    if [ "$(id -u)" -ne 0 ]; then
+        PG_USER=$(id -un)
+    elif [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+        PG_USER=$SUDO_USER
+    else
+        PG_USER=postgres
+        id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/false postgres
+    fi
+}
+
+as_pg() {
+    if [ "$(id -un)" = "$PG_USER" ]; then "$@"; else runuser -u "$PG_USER" -- "$@"; fi
+}
+
+# As root, the PostgreSQL user may not be allowed to traverse the folders above the project (e.g. /root
+# is private). Grant it search permission, and nothing more, on each folder that needs it.
+grant_traversal() {
+    local dir=$1
+    as_pg test -x "$dir" 2>/dev/null && return 0
+    [ "$(id -u)" -eq 0 ] || die "$PG_USER cannot reach $dir"
+    local d=$dir
+    local path=()
+    while [ "$d" != / ]; do path=("$d" "${path[@]}"); d=$(dirname "$d"); done
+    for d in "${path[@]}"; do
+        if ! as_pg test -x "$d" 2>/dev/null; then
+            say "Letting $PG_USER traverse $d (setfacl u:$PG_USER:x)"
+            setfacl -m "u:$PG_USER:x" "$d"
+        fi
+    done
+}
+
+free_port() {
+    python3 - <<'PY'
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+PY
+}
+
+# pg_start DATADIR PORT LOGFILE: starts a server on 127.0.0.1:PORT with no Unix socket.
+pg_start() {
+    local data=$1 port=$2 logfile=$3
+    as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$logfile" -w -t 60 \
+        -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null
+}
+
+pg_stop() {
+    local data=$1
+    as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+}
