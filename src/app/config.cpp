@@ -1,0 +1,124 @@
+#include "app/config.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <memory>
+
+namespace eelchat {
+
+// boost::system::result<T, E> needs to know how to throw E when value() is called on an error.
+[[noreturn]] void throw_exception_from_error(const config_error& e, const boost::source_location&) {
+    throw std::runtime_error(e.message);
+}
+
+namespace {
+
+template <class Int>
+std::optional<Int> parse_int(std::string_view s, Int min, Int max) {
+    long long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < static_cast<long long>(min) ||
+        v > static_cast<long long>(max))
+        return std::nullopt;
+    return static_cast<Int>(v);
+}
+
+bool valid_base_url(std::string_view u) {
+    std::string_view rest;
+    if (u.starts_with("http://"))
+        rest = u.substr(7);
+    else if (u.starts_with("https://"))
+        rest = u.substr(8);
+    else
+        return false;
+    if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
+    for (char c : rest)
+        if (static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '<' || c == '>' || c == '\\') return false;
+    return true;
+}
+
+} // namespace
+
+boost::system::result<config, config_error> parse_config(const env_lookup& getenv, unsigned cores) {
+    config c;
+    auto get = [&](const char* name) -> std::optional<std::string_view> {
+        const char* v = getenv(name);
+        if (!v || !*v) return std::nullopt;
+        return std::string_view(v);
+    };
+    auto bad = [](std::string msg) { return config_error{std::move(msg)}; };
+
+    if (auto v = get("DATABASE_URL"))
+        c.database_url = std::string(*v);
+    else
+        return bad("DATABASE_URL is not set: give a PostgreSQL connection string or URL "
+                   "(scripts/run starts a private PostgreSQL and sets it for you)");
+    if (describe_conninfo(c.database_url).empty())
+        return bad("DATABASE_URL is not a valid libpq connection string or postgres:// URL");
+
+    if (auto v = get("HOST")) c.host = std::string(*v);
+    if (auto v = get("PORT")) {
+        auto p = parse_int<std::uint16_t>(*v, 0, 65535);
+        if (!p) return bad("PORT must be a number from 0 to 65535, got \"" + std::string(*v) + "\"");
+        c.port = *p;
+    }
+    if (auto v = get("BASE_URL")) {
+        std::string u(*v);
+        while (u.size() > 1 && u.back() == '/') u.pop_back();
+        if (!valid_base_url(u))
+            return bad("BASE_URL must be an absolute http:// or https:// URL, got \"" + std::string(*v) + "\"");
+        c.base_url = std::move(u);
+    } else {
+        c.base_url = "http://localhost:" + std::to_string(c.port);
+    }
+    c.threads = cores == 0 ? 1 : cores;
+    if (auto v = get("THREADS")) {
+        auto t = parse_int<unsigned>(*v, 1, 256);
+        if (!t) return bad("THREADS must be a number from 1 to 256, got \"" + std::string(*v) + "\"");
+        c.threads = *t;
+    }
+    if (auto v = get("LOG_LEVEL")) {
+        auto l = parse_log_level(*v);
+        if (!l) return bad("LOG_LEVEL must be debug, info, warn or error, got \"" + std::string(*v) + "\"");
+        c.log_min = *l;
+    }
+    c.assets_dir = EELCHAT_ASSETS_DIR;
+    if (auto v = get("ASSETS_DIR")) c.assets_dir = std::string(*v);
+    if (auto v = get("DB_POOL_SIZE")) {
+        auto n = parse_int<std::size_t>(*v, 1, 64);
+        if (!n) return bad("DB_POOL_SIZE must be a number from 1 to 64, got \"" + std::string(*v) + "\"");
+        c.db_pool_size = *n;
+    }
+    if (auto v = get("DB_TIMEOUT_MS")) {
+        auto n = parse_int<long>(*v, 100, 600000);
+        if (!n) return bad("DB_TIMEOUT_MS must be a number from 100 to 600000, got \"" + std::string(*v) + "\"");
+        c.db_timeout = std::chrono::milliseconds(*n);
+    }
+    if (auto v = get("SHUTDOWN_GRACE_MS")) {
+        auto n = parse_int<long>(*v, 0, 600000);
+        if (!n)
+            return bad("SHUTDOWN_GRACE_MS must be a number from 0 to 600000, got \"" + std::string(*v) + "\"");
+        c.shutdown_grace = std::chrono::milliseconds(*n);
+    }
+    return c;
+}
+
+std::vector<std::pair<std::string, std::string>> describe_conninfo(const std::string& conninfo) {
+    char* err = nullptr;
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> opts(PQconninfoParse(conninfo.c_str(), &err),
+                                                                      &PQconninfoFree);
+    if (err) PQfreemem(err);
+    std::vector<std::pair<std::string, std::string>> out;
+    if (!opts) return out;
+    for (auto* o = opts.get(); o->keyword; ++o) {
+        std::string_view k = o->keyword;
+        if (!o->val || !*o->val) continue;
+        if (k == "host" || k == "hostaddr" || k == "port" || k == "dbname" || k == "user" || k == "sslmode")
+            out.emplace_back(std::string(k), o->val);
+    }
+    if (out.empty()) out.emplace_back("dbname", "(libpq defaults)");
+    return out;
+}
+
+} // namespace eelchat

@@ -1,0 +1,46 @@
+// eelchat's configuration, read from the environment at start.
+#pragma once
+
+#include "app/log.hpp"
+
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace eelchat {
+
+struct config {
+    std::string database_url;             // DATABASE_URL: libpq key=value string or postgres:// URL
+    std::string host = "127.0.0.1";       // HOST
+    std::uint16_t port = 8080;            // PORT (0: any free port, for tests)
+    std::string base_url;                 // BASE_URL, default http://localhost:PORT, no trailing slash
+    unsigned threads = 1;                 // THREADS, default: the number of cores
+    log_level log_min = log_level::info;  // LOG_LEVEL
+    std::string assets_dir;               // ASSETS_DIR, default: the build's public/ folder
+    std::size_t db_pool_size = 4;         // DB_POOL_SIZE, connections per thread
+    std::chrono::milliseconds db_timeout{5000};      // DB_TIMEOUT_MS, deadline of one database call
+    std::chrono::milliseconds shutdown_grace{10000}; // SHUTDOWN_GRACE_MS, time in-flight requests get
+};
+
+// A configuration error: one line that says which variable is wrong and why.
+struct config_error {
+    std::string message;
+};
+
+// Lets boost::system::result<config, config_error>::value() throw.
+[[noreturn]] void throw_exception_from_error(const config_error& e, const boost::source_location& loc);
+
+using env_lookup = std::function<const char*(const char* name)>;
+
+// Reads the configuration through `getenv` (pure: tests pass a map). `cores` is the default THREADS.
+boost::system::result<config, config_error> parse_config(const env_lookup& getenv, unsigned cores);
+
+// The parts of a libpq connection string that are safe to log (never the password), as key=value pairs;
+// an empty list when the string does not parse.
+std::vector<std::pair<std::string, std::string>> describe_conninfo(const std::string& conninfo);
+
+} // namespace eelchat

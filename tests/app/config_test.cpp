@@ -1,0 +1,73 @@
+#include "app/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace eelchat;
+
+namespace {
+auto env(std::map<std::string, std::string> m) {
+    return [m = std::move(m)](const char* name) -> const char* {
+        auto it = m.find(name);
+        return it == m.end() ? nullptr : it->second.c_str();
+    };
+}
+} // namespace
+
+TEST_CASE("config defaults follow the README", "[unit][config]") {
+    auto c = parse_config(env({{"DATABASE_URL", "postgresql://u:secret@db.example:5433/chat"}}), 6);
+    REQUIRE(c.has_value());
+    CHECK(c->host == "127.0.0.1");
+    CHECK(c->port == 8080);
+    CHECK(c->base_url == "http://localhost:8080");
+    CHECK(c->threads == 6);
+    CHECK(c->log_min == log_level::info);
+}
+
+TEST_CASE("BASE_URL defaults to the configured port and loses trailing slashes", "[unit][config]") {
+    auto c = parse_config(env({{"DATABASE_URL", "dbname=x"}, {"PORT", "9090"}}), 1);
+    REQUIRE(c.has_value());
+    CHECK(c->base_url == "http://localhost:9090");
+    auto d = parse_config(env({{"DATABASE_URL", "dbname=x"}, {"BASE_URL", "https://chat.example.org/"}}), 1);
+    REQUIRE(d.has_value());
+    CHECK(d->base_url == "https://chat.example.org");
+}
+
+TEST_CASE("bad settings are refused with a message naming the variable", "[unit][config]") {
+    struct bad_case {
+        std::map<std::string, std::string> vars;
+        std::string mentions;
+    };
+    std::vector<bad_case> cases = {
+        {{}, "DATABASE_URL"},
+        {{{"DATABASE_URL", "dbname=x"}, {"PORT", "eighty"}}, "PORT"},
+        {{{"DATABASE_URL", "dbname=x"}, {"PORT", "-1"}}, "PORT"},
+        {{{"DATABASE_URL", "dbname=x"}, {"PORT", "65536"}}, "PORT"},
+        {{{"DATABASE_URL", "dbname=x"}, {"THREADS", "0"}}, "THREADS"},
+        {{{"DATABASE_URL", "dbname=x"}, {"BASE_URL", "ftp://x"}}, "BASE_URL"},
+        {{{"DATABASE_URL", "dbname=x"}, {"BASE_URL", "http://"}}, "BASE_URL"},
+        {{{"DATABASE_URL", "dbname=x"}, {"BASE_URL", "http://a b"}}, "BASE_URL"},
+        {{{"DATABASE_URL", "dbname=x"}, {"LOG_LEVEL", "chatty"}}, "LOG_LEVEL"},
+        {{{"DATABASE_URL", "dbname=x"}, {"DB_POOL_SIZE", "0"}}, "DB_POOL_SIZE"},
+        {{{"DATABASE_URL", "host=a port"}}, "DATABASE_URL"},
+    };
+    for (const auto& bc : cases) {
+        auto c = parse_config(env(bc.vars), 2);
+        REQUIRE_FALSE(c.has_value());
+        CHECK_THAT(c.error().message, Catch::Contains(bc.mentions));
+        CHECK(c.error().message.find('\n') == std::string::npos);
+    }
+}
+
+TEST_CASE("the logged description of DATABASE_URL never contains the password", "[unit][config]") {
+    for (std::string url : {"postgresql://eel:hunter2@db:5432/chat", "host=db user=eel password=hunter2 dbname=chat"}) {
+        auto parts = describe_conninfo(url);
+        REQUIRE_FALSE(parts.empty());
+        std::string joined;
+        for (auto& [k, v] : parts) joined += k + "=" + v + " ";
+        CHECK_THAT(joined, Catch::Contains("host=db"));
+        CHECK_THAT(joined, Catch::Contains("dbname=chat"));
+        CHECK(joined.find("hunter2") == std::string::npos);
+    }
+}

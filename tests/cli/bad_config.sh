@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# A newcomer's mistakes in the environment: eelchat must exit non-zero with one clear line, not a trace.
+set -u
+bin=$1
+fail=0
+check() { # check EXPECTED_SUBSTRING VAR=VALUE...
+    local want=$1; shift
+    local out rc
+    out=$(env -i PATH="$PATH" "$@" "$bin" 2>&1 >/dev/null); rc=$?
+    local lines
+    lines=$(printf '%s\n' "$out" | grep -c .)
+    if [ "$rc" -eq 0 ] || [ "$lines" -ne 1 ] || [[ "$out" != *"$want"* ]]; then
+        echo "FAIL: $* -> exit $rc, $lines line(s): $out (wanted one line containing '$want')"
+        fail=1
+    else
+        echo "ok: $* -> $out"
+    fi
+}
+check "DATABASE_URL is not set"
+check "PORT must be a number" DATABASE_URL=postgresql://localhost/x PORT=http
+check "PORT must be a number" DATABASE_URL=postgresql://localhost/x PORT=70000
+check "BASE_URL must be an absolute" DATABASE_URL=postgresql://localhost/x BASE_URL=localhost:8080
+check "THREADS must be a number" DATABASE_URL=postgresql://localhost/x THREADS=0
+check "LOG_LEVEL must be" DATABASE_URL=postgresql://localhost/x LOG_LEVEL=loud
+check "DATABASE_URL is not a valid" "DATABASE_URL=host=localhost port"
+exit $fail
