@@ -1,0 +1,46 @@
+// The HTTP vocabulary shared by src/net and src/routes: request and response types and the interface the
+// server calls for every request. Only Beast's message headers, not its stream machinery.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace eelchat::net {
+
+namespace http = boost::beast::http;
+
+using http_request = http::request<http::string_body>;
+using http_response = http::response<http::string_body>;
+
+// What the server knows about a request besides the message itself.
+struct request_info {
+    boost::asio::ip::address remote;
+    std::uint64_t id = 0; // unique within the process, for correlating log lines
+    std::chrono::steady_clock::time_point received;
+};
+
+// The application side of the server: one instance per worker thread, created on that thread and only
+// ever called from it, so handlers need no locks.
+class http_handler {
+public:
+    virtual ~http_handler() = default;
+
+    // Produces the response to one request. Exceptions escaping it are a bug: the server logs them and
+    // answers 500. Completes when the response is ready; it is never cancelled mid-way by the server.
+    virtual boost::asio::awaitable<http_response> handle(http_request& req, const request_info& info) = 0;
+
+    // The response for requests the server rejects before a handler sees them (malformed, too large) and
+    // for exceptions: an error page with this status.
+    virtual http_response error_response(http::status status, unsigned version) = 0;
+
+    // Graceful shutdown has begun: release what keeps the worker's io_context busy (pools, listeners).
+    virtual void shutdown() {}
+};
+
+} // namespace eelchat::net
