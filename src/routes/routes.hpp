@@ -1,0 +1,20 @@
+// The route groups of eelchat; app.cpp registers them all on each worker's router.
+#pragma once
+
+#include "net/http.hpp"
+#include "routes/context.hpp"
+#include "routes/router.hpp"
+
+namespace eelchat::routes {
+
+// GET /healthz (the process answers) and GET /readyz (the database answers too).
+void add_health_routes(router& r);
+// GET / (the landing page).
+void add_page_routes(router& r);
+
+// Serves a static asset for GET/HEAD, with ETag revalidation and long caching for versioned URLs;
+// nullopt when no asset has that path.
+std::optional<net::http_response> serve_asset(const request_context& ctx, std::string_view path,
+                                              std::string_view query);
+
+} // namespace eelchat::routes

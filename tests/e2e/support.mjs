@@ -1,0 +1,69 @@
+// Shared by the browser tests: a scratch database, a real build/eelchat on a free port, and Debian's
+// chromium driven by playwright-core.
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const adminUrl = process.env.EELCHAT_TEST_DATABASE_URL;
+const bin = process.env.EELCHAT_BIN;
+
+export const artifacts = path.resolve(process.env.EELCHAT_ARTIFACTS ?? 'build/e2e-artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+function psql(url, sql) {
+  execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function withDatabase(url, db) {
+  const u = new URL(url);
+  u.pathname = '/' + db;
+  return u.toString();
+}
+
+// Starts eelchat against a fresh database; resolves once /readyz answers 200.
+export async function startServer(extraEnv = {}) {
+  if (!adminUrl) throw new Error('EELCHAT_TEST_DATABASE_URL is not set; run the tests with scripts/test');
+  if (!bin) throw new Error('EELCHAT_BIN is not set; run the tests through ctest');
+  const db = 'eelchat_e2e_' + randomBytes(6).toString('hex');
+  psql(adminUrl, `CREATE DATABASE ${db}`);
+  const env = { ...process.env, DATABASE_URL: withDatabase(adminUrl, db), PORT: '0', THREADS: '2', ...extraEnv };
+  const proc = spawn(bin, [], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('eelchat did not start:\n' + log)), 30000);
+    proc.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = /event=listening .*port=(\d+)/.exec(log);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`eelchat exited with ${code}:\n${log}`)); });
+  });
+  const base = `http://localhost:${port}`;
+  for (let i = 0; ; i++) {
+    const res = await fetch(base + '/readyz').catch(() => null);
+    if (res?.status === 200) break;
+    if (i > 100) throw new Error('eelchat never became ready:\n' + log);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    log: () => log,
+    async stop() {
+      const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+      proc.kill('SIGTERM');
+      const result = await exited;
+      try { psql(adminUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`); } catch { /* best effort */ }
+      return result;
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
