@@ -1,6 +1,9 @@
 #include "app/config.hpp"
 
+#include "app/mailer.hpp"
+
 #include <libpq-fe.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <memory>
@@ -100,6 +103,36 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
         if (!n)
             return bad("SHUTDOWN_GRACE_MS must be a number from 0 to 600000, got \"" + std::string(*v) + "\"");
         c.shutdown_grace = std::chrono::milliseconds(*n);
+    }
+    if (auto v = get("TRUST_PROXY")) {
+        if (*v != "0" && *v != "1") return bad("TRUST_PROXY must be 0 or 1, got \"" + std::string(*v) + "\"");
+        c.trust_proxy = *v == "1";
+    }
+    if (auto host = get("SMTP_HOST")) {
+        smtp_settings m;
+        m.host = std::string(*host);
+        if (auto v = get("SMTP_PORT")) {
+            auto p = parse_int<std::uint16_t>(*v, 1, 65535);
+            if (!p) return bad("SMTP_PORT must be a number from 1 to 65535, got \"" + std::string(*v) + "\"");
+            m.port = *p;
+        }
+        if (auto v = get("SMTP_USER")) m.user = std::string(*v);
+        if (auto v = get("SMTP_PASSWORD")) m.password = std::string(*v);
+        if (!m.user.empty() && m.password.empty()) return bad("SMTP_USER is set but SMTP_PASSWORD is not");
+        auto from = get("MAIL_FROM");
+        if (!from || !mail::is_valid_address(*from))
+            return bad("MAIL_FROM must be the sender's email address (like eelchat@example.org) when SMTP_HOST is set");
+        m.from = std::string(*from);
+        if (auto v = get("SMTP_CA_FILE")) {
+            if (::access(std::string(*v).c_str(), R_OK) != 0)
+                return bad("SMTP_CA_FILE \"" + std::string(*v) + "\" cannot be read");
+            m.ca_file = std::string(*v);
+        }
+        if (auto v = get("SMTP_TLS")) {
+            if (*v != "on" && *v != "off") return bad("SMTP_TLS must be on or off, got \"" + std::string(*v) + "\"");
+            m.require_tls = *v == "on";
+        }
+        c.smtp = std::move(m);
     }
     return c;
 }

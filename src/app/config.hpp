@@ -8,10 +8,22 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace eelchat {
+
+// Outgoing mail over SMTP; without SMTP_HOST eelchat prints emails to standard output instead.
+struct smtp_settings {
+    std::string host;          // SMTP_HOST
+    std::uint16_t port = 587;  // SMTP_PORT
+    std::string user;          // SMTP_USER (empty: no AUTH)
+    std::string password;      // SMTP_PASSWORD
+    std::string from;          // MAIL_FROM
+    std::string ca_file;       // SMTP_CA_FILE: extra PEM bundle to trust (private relays)
+    bool require_tls = true;   // SMTP_TLS=off allows a relay without STARTTLS (only on a trusted network)
+};
 
 struct config {
     std::string database_url;             // DATABASE_URL: libpq key=value string or postgres:// URL
@@ -24,6 +36,8 @@ struct config {
     std::size_t db_pool_size = 4;         // DB_POOL_SIZE, connections per thread
     std::chrono::milliseconds db_timeout{5000};      // DB_TIMEOUT_MS, deadline of one database call
     std::chrono::milliseconds shutdown_grace{10000}; // SHUTDOWN_GRACE_MS, time in-flight requests get
+    std::optional<smtp_settings> smtp;    // set when SMTP_HOST is
+    bool trust_proxy = false;             // TRUST_PROXY=1: client address from X-Forwarded-For (rate limits)
 };
 
 // A configuration error: one line that says which variable is wrong and why.

@@ -23,4 +23,8 @@ check "BASE_URL must be an absolute" DATABASE_URL=postgresql://localhost/x BASE_
 check "THREADS must be a number" DATABASE_URL=postgresql://localhost/x THREADS=0
 check "LOG_LEVEL must be" DATABASE_URL=postgresql://localhost/x LOG_LEVEL=loud
 check "DATABASE_URL is not a valid" "DATABASE_URL=host=localhost port"
+check "MAIL_FROM must be" DATABASE_URL=postgresql://localhost/x SMTP_HOST=mail.example.org
+check "MAIL_FROM must be" DATABASE_URL=postgresql://localhost/x SMTP_HOST=mail.example.org "MAIL_FROM=a b@c"
+check "SMTP_CA_FILE" DATABASE_URL=postgresql://localhost/x SMTP_HOST=mail.example.org MAIL_FROM=e@example.org SMTP_CA_FILE=/nonexistent.pem
+check "SMTP_PASSWORD" DATABASE_URL=postgresql://localhost/x SMTP_HOST=mail.example.org MAIL_FROM=e@example.org SMTP_USER=u
 exit $fail
