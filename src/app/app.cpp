@@ -1,7 +1,16 @@
 #include "app/app.hpp"
 
+#include "db/auth_store.hpp"
+#include "net/smtp_client.hpp"
+#include "routes/forms.hpp"
+#include "routes/guards.hpp"
 #include "routes/responses.hpp"
 #include "routes/routes.hpp"
+#include "routes/session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 namespace eelchat {
 
@@ -20,15 +29,76 @@ db::pool_config pool_config_for(const config& cfg) {
     return pc;
 }
 
+std::unique_ptr<mail::mailer> mailer_for(asio::io_context& ctx, const config& cfg, const logger& log) {
+    if (!cfg.smtp) return mail::make_console_mailer(log);
+    mail::smtp_config sc;
+    sc.host = cfg.smtp->host;
+    sc.port = cfg.smtp->port;
+    sc.user = cfg.smtp->user;
+    sc.password = cfg.smtp->password;
+    sc.from = cfg.smtp->from;
+    sc.ca_file = cfg.smtp->ca_file;
+    sc.require_tls = cfg.smtp->require_tls;
+    return mail::make_smtp_mailer(ctx.get_executor(), sc, log);
+}
+
+// Browsers may run only our own scripts and styles: user text can never become code, and the htmx
+// configuration in the layout forbids eval.
+constexpr std::string_view content_security_policy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'";
+
 } // namespace
 
 app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
     : shared_(std::move(shared)),
       pool_(ctx.get_executor(), pool_config_for(shared_->cfg), shared_->log),
+      mailer_(shared_->make_mailer ? shared_->make_mailer(ctx) : mailer_for(ctx, shared_->cfg, shared_->log)),
       pages_(templates_, *shared_->assets),
-      services_{shared_->cfg, shared_->log, pool_, pages_, *shared_->assets} {
+      services_{shared_->cfg, shared_->log, pool_, pages_, *shared_->assets, *mailer_},
+      housekeeping_timer_(ctx) {
     routes::add_health_routes(router_);
-    routes::add_page_routes(router_);
+    routes::add_auth_routes(router_);
+    routes::add_chat_routes(router_);
+    asio::co_spawn(ctx, housekeeping(), [log = shared_->log](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log.error("housekeeping_crashed", {{"what", ex.what()}});
+        }
+    });
+}
+
+asio::awaitable<void> app::housekeeping() {
+    while (!stopping_) {
+        housekeeping_timer_.expires_after(std::chrono::hours(1));
+        boost::system::error_code ec;
+        co_await housekeeping_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (stopping_) break;
+        auto removed = co_await db::delete_expired_auth_rows(pool_);
+        if (removed) {
+            if (*removed > 0) shared_->log.info("expired_rows_deleted", {{"rows", *removed}});
+        } else {
+            shared_->log.warn("housekeeping_failed", {{"error", removed.error().message()}});
+        }
+    }
+}
+
+asio::awaitable<std::optional<net::http_response>> app::check_change(routes::request_context& ctx) {
+    std::string_view type = ctx.req[http::field::content_type];
+    const bool form_body = type.empty() || type.starts_with("application/x-www-form-urlencoded");
+    if (!form_body) co_return routes::error_page(pages_, http::status::unsupported_media_type);
+    auto form = routes::form_data::parse(ctx.req.body());
+    if (!form) co_return routes::error_page(pages_, http::status::bad_request);
+    ctx.form = std::make_shared<const routes::form_data>(std::move(*form));
+    auto session = co_await routes::load_session(ctx);
+    if (!session) co_return routes::database_failure(ctx, session.error());
+    if (!routes::csrf_token_matches(ctx)) {
+        shared_->log.info("csrf_rejected", {{"id", ctx.info.id}, {"has_session", *session != nullptr}});
+        co_return routes::error_page(pages_, http::status::forbidden);
+    }
+    co_return std::nullopt;
 }
 
 asio::awaitable<net::http_response> app::handle(net::http_request& req, const net::request_info& info) {
@@ -42,6 +112,13 @@ asio::awaitable<net::http_response> app::handle(net::http_request& req, const ne
     net::http_response res;
     switch (m.result) {
     case routes::router::outcome::found:
+        if (req.method() != http::verb::get && req.method() != http::verb::head) {
+            // Every state change carries the session's CSRF token, checked here once for all routes.
+            if (auto refusal = co_await check_change(ctx)) {
+                res = std::move(*refusal);
+                break;
+            }
+        }
         res = co_await (*m.target)(ctx);
         break;
     case routes::router::outcome::method_not_allowed:
@@ -58,7 +135,9 @@ asio::awaitable<net::http_response> app::handle(net::http_request& req, const ne
         res = routes::error_page(pages_, http::status::not_found);
         break;
     }
+    for (auto& cookie : ctx.set_cookies) res.insert(http::field::set_cookie, cookie);
     routes::add_security_headers(res);
+    res.set("Content-Security-Policy", content_security_policy);
     co_return res;
 }
 
@@ -69,6 +148,10 @@ net::http_response app::error_response(http::status status, unsigned version) {
     return res;
 }
 
-void app::shutdown() { pool_.close(); }
+void app::shutdown() {
+    stopping_ = true;
+    housekeeping_timer_.cancel();
+    pool_.close();
+}
 
 } // namespace eelchat

@@ -4,6 +4,7 @@
 
 #include "app/config.hpp"
 #include "app/log.hpp"
+#include "app/mailer.hpp"
 #include "db/pool.hpp"
 #include "net/http.hpp"
 #include "render/assets.hpp"
@@ -13,6 +14,7 @@
 #include "routes/router.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 
@@ -23,6 +25,8 @@ struct shared_state {
     config cfg;
     logger log;
     std::shared_ptr<const render::asset_store> assets;
+    // Makes a worker's mailer; empty: from the configuration (SMTP, or the console). Tests record mail.
+    std::function<std::unique_ptr<mail::mailer>(boost::asio::io_context&)> make_mailer = {};
 };
 
 class app final : public net::http_handler {
@@ -35,12 +39,21 @@ public:
     void shutdown() override;
 
 private:
+    // Hourly: deletes expired sessions, sign-in links and codes, and old rate-limit windows.
+    boost::asio::awaitable<void> housekeeping();
+    // For POST and DELETE: parses the form, loads the session and checks its CSRF token. Returns the
+    // response to send instead when the request must not reach its handler.
+    boost::asio::awaitable<std::optional<net::http_response>> check_change(routes::request_context& ctx);
+
     std::shared_ptr<const shared_state> shared_;
     db::pool pool_;
+    std::unique_ptr<mail::mailer> mailer_;
     render::templates templates_;
     render::page_renderer pages_;
     routes::services services_;
     routes::router router_;
+    boost::asio::steady_timer housekeeping_timer_;
+    bool stopping_ = false;
 };
 
 } // namespace eelchat

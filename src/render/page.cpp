@@ -11,10 +11,11 @@ page_renderer::page_renderer(templates& tpl, const asset_store& assets) : tpl_(t
     asset_urls_.set("favicon", assets.url("/favicon.svg"));
 }
 
-std::string page_renderer::page(std::string_view title, std::string_view name, data d) {
+std::string page_renderer::page(std::string_view title, std::string_view name, data d, std::string_view csrf) {
     d.set("assets", asset_urls_);
     data layout;
     layout.set("title", std::string(title));
+    if (!csrf.empty()) layout.set("csrf", std::string(csrf));
     layout.set("assets", asset_urls_);
     layout.set("body", tpl_.render(name, d));
     return tpl_.render("layout", layout);

@@ -14,8 +14,9 @@ public:
     // Resolves every asset URL the layout needs once; throws if an asset is missing from the build.
     page_renderer(templates& tpl, const asset_store& assets);
 
-    // Renders template `name` with `d` (plus "assets") and wraps it in the layout titled `title`.
-    std::string page(std::string_view title, std::string_view name, data d);
+    // Renders template `name` with `d` (plus "assets") and wraps it in the layout titled `title`. With a
+    // CSRF token, the page's htmx requests carry it in the X-CSRF-Token header.
+    std::string page(std::string_view title, std::string_view name, data d, std::string_view csrf = {});
     // A plain message page (errors, notices): heading, one paragraph, optionally a link home.
     std::string message(std::string_view title, std::string_view heading, std::string_view text,
                         bool link_home = true);

@@ -1,4 +1,5 @@
-// What a route handler gets: the request, its path parameters and the worker's services.
+// What a route handler gets: the request, its path parameters, the worker's services, and per-request
+// state that middleware fills in (the browser's session, the parsed form, cookies to set).
 #pragma once
 
 #include "app/config.hpp"
@@ -6,8 +7,15 @@
 #include "net/http.hpp"
 #include "routes/router.hpp"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace eelchat::db {
 class pool;
+}
+namespace eelchat::mail {
+class mailer;
 }
 namespace eelchat::render {
 class asset_store;
@@ -16,6 +24,8 @@ class page_renderer;
 
 namespace eelchat::routes {
 
+class form_data;
+
 // The per-worker services handlers use. Everything here lives on the worker's thread.
 struct services {
     const config& cfg;
@@ -23,6 +33,20 @@ struct services {
     db::pool& db;
     render::page_renderer& pages;
     const render::asset_store& assets;
+    mail::mailer& mail;
+};
+
+struct signed_in_user {
+    std::string id;
+    std::string email;
+    std::optional<std::string> display_name;
+};
+
+// The browser's server-side session (see routes/session.hpp).
+struct session_state {
+    std::string token_hash;
+    std::string csrf_token;
+    std::optional<signed_in_user> user;
 };
 
 struct request_context {
@@ -30,6 +54,12 @@ struct request_context {
     const net::request_info& info;
     path_params params;
     services& svc;
+
+    // Filled lazily by routes/session.cpp and routes/forms.cpp.
+    bool session_loaded = false;
+    std::optional<session_state> session;
+    std::vector<std::string> set_cookies; // Set-Cookie header values for the response
+    std::shared_ptr<const form_data> form; // the parsed urlencoded body, once read
 };
 
 } // namespace eelchat::routes

@@ -9,8 +9,10 @@ namespace eelchat::routes {
 
 // GET /healthz (the process answers) and GET /readyz (the database answers too).
 void add_health_routes(router& r);
-// GET / (the landing page).
-void add_page_routes(router& r);
+// The landing page and passwordless sign-in (routes/auth_routes.cpp).
+void add_auth_routes(router& r);
+// The signed-in app: communities, channels, messages, profile (routes/chat_routes.cpp).
+void add_chat_routes(router& r);
 
 // Serves a static asset for GET/HEAD, with ETag revalidation and long caching for versioned URLs;
 // nullopt when no asset has that path.

@@ -29,8 +29,10 @@ export async function startServer(extraEnv = {}) {
   const db = 'eelchat_e2e_' + randomBytes(6).toString('hex');
   psql(adminUrl, `CREATE DATABASE ${db}`);
   const env = { ...process.env, DATABASE_URL: withDatabase(adminUrl, db), PORT: '0', THREADS: '2', ...extraEnv };
-  const proc = spawn(bin, [], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(bin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
+  let out = ''; // standard output: where eelchat prints emails when it has no SMTP settings
+  proc.stdout.on('data', (chunk) => { out += chunk; });
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('eelchat did not start:\n' + log)), 30000);
     proc.stderr.on('data', (chunk) => {
@@ -50,6 +52,18 @@ export async function startServer(extraEnv = {}) {
   return {
     base,
     log: () => log,
+    // Waits (bounded) for the printed email to `to` matching `pattern`; returns the first group.
+    async mail(to, pattern, after = 0) {
+      for (let i = 0; i < 100; i++) {
+        const mails = out.split(/(?=^TO: )/m).filter((m) => m.startsWith(`TO: ${to}\n`));
+        for (const m of mails.slice(after)) {
+          const found = pattern.exec(m);
+          if (found) return found[1];
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no email to ${to} matching ${pattern}:\n${out}`);
+    },
     async stop() {
       const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
       proc.kill('SIGTERM');

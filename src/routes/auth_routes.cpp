@@ -1,0 +1,251 @@
+// Passwordless sign-in: an emailed link (valid one hour, once, in the browser that asked) or an emailed
+// six-digit code (three minutes, three tries). Both are rate-limited per email and per client address.
+#include "app/crypto.hpp"
+#include "app/mailer.hpp"
+#include "app/text.hpp"
+#include "db/auth_store.hpp"
+#include "db/params.hpp"
+#include "render/page.hpp"
+#include "routes/forms.hpp"
+#include "routes/guards.hpp"
+#include "routes/responses.hpp"
+#include "routes/routes.hpp"
+#include "routes/session.hpp"
+
+namespace eelchat::routes {
+
+namespace asio = boost::asio;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+namespace {
+
+constexpr seconds link_ttl = std::chrono::hours(1);
+constexpr seconds code_ttl = minutes(3);
+constexpr int code_max_failures = 3;
+// Sign-in emails per address and per client in a quarter of an hour.
+constexpr int emails_per_address = 5;
+constexpr int emails_per_client = 20;
+constexpr seconds email_window = minutes(15);
+
+std::string_view error_message(std::string_view code) {
+    if (code == "invalid-email") return "Invalid email. Try again with a different address.";
+    if (code == "send-failed")
+        return "We weren't able to send an email to that address. If the problem persists, try another address.";
+    if (code == "rate-limited") return "Too many sign-in emails were requested. Wait a few minutes and try again.";
+    if (code == "invalid-link") return "Invalid or expired link. Sign in to get a new link.";
+    if (code == "not-signed-in") return "You must be signed in to view that page.";
+    if (code == "invalid-code") return "Invalid code. Try again.";
+    if (code == "code-expired") return "That code has expired or was tried too many times. Send another code.";
+    if (code == "incorrect-email") return "Incorrect email address. Try again.";
+    if (code == "signed-out") return "You have been signed out.";
+    return "There was an error.";
+}
+
+// The query string of the request, parsed (an unparsable one reads as empty).
+form_data query_of(const request_context& ctx) {
+    std::string_view target = ctx.req.target();
+    auto q = target.find('?');
+    if (q == std::string_view::npos) return form_data{};
+    return form_data::parse(target.substr(q + 1)).value_or(form_data{});
+}
+
+std::string field(const request_context& ctx, std::string_view name) {
+    return ctx.form ? std::string(ctx.form->get(name).value_or("")) : std::string();
+}
+
+std::string console_notice(const request_context& ctx) {
+    return ctx.svc.mail.prints_to_console()
+               ? "This server has no mail settings yet, so it prints sign-in emails to its console (standard "
+                 "output) instead of sending them. Set SMTP_HOST and MAIL_FROM to send real mail."
+               : "";
+}
+
+// Renders a sign-in page that carries a form: the browser needs a session for the form's CSRF token.
+asio::awaitable<net::http_response> auth_page(request_context& ctx, std::string_view name, render::data d) {
+    auto s = co_await ensure_session(ctx);
+    if (!s) co_return database_failure(ctx, s.error());
+    d.set("csrf", (*s)->csrf_token);
+    auto notice = console_notice(ctx);
+    if (!notice.empty()) d.set("console_mail", notice);
+    co_return html_response(http::status::ok, ctx.svc.pages.page("eelchat", name, std::move(d), (*s)->csrf_token));
+}
+
+// Both rate limits; false (and nothing sent) when either is exhausted.
+asio::awaitable<db::result<bool>> allow_email(request_context& ctx, const std::string& email) {
+    auto by_address = co_await db::rate_limit_hit(ctx.svc.db, "email:" + email, emails_per_address, email_window);
+    if (!by_address) co_return db::failure<bool>(by_address.error());
+    auto by_client =
+        co_await db::rate_limit_hit(ctx.svc.db, "client:" + client_address(ctx), emails_per_client, email_window);
+    if (!by_client) co_return db::failure<bool>(by_client.error());
+    co_return *by_address && *by_client;
+}
+
+asio::awaitable<net::http_response> finish_sign_in(request_context& ctx, const std::string& email) {
+    auto user_id = co_await db::upsert_user(ctx.svc.db, email);
+    if (!user_id) co_return database_failure(ctx, user_id.error());
+    signed_in_user user{*user_id, email, std::nullopt}; // named: see tests/lint/coawait_braces.sh
+    auto started = co_await start_signed_in_session(ctx, std::move(user));
+    if (!started) co_return database_failure(ctx, started.error());
+    ctx.svc.log.info("signed_in", {{"id", ctx.info.id}, {"user", *user_id}});
+    co_return redirect_response("/app");
+}
+
+asio::awaitable<net::http_response> send_link(request_context& ctx) {
+    auto email = text::normalize_email(field(ctx, "email"));
+    if (!email) co_return redirect_response("/?error=invalid-email");
+    auto allowed = co_await allow_email(ctx, *email);
+    if (!allowed) co_return database_failure(ctx, allowed.error());
+    if (!*allowed) co_return redirect_response("/?error=rate-limited");
+
+    const std::string token = crypto::random_token();
+    auto stored = co_await db::create_link(ctx.svc.db, crypto::sha256_hex(token), *email, ctx.session->token_hash,
+                                           link_ttl);
+    if (!stored) co_return database_failure(ctx, stored.error());
+    mail::message m;
+    m.to = *email;
+    m.subject = "Sign in to eelchat";
+    m.text = "We received a request to sign in to eelchat using this email address. Open this link to sign in:\n\n" +
+             ctx.svc.cfg.base_url + "/auth/verify-link/" + token +
+             "\n\nThis link works once, in the browser you asked from, and expires in one hour. "
+             "If you did not request it, you can ignore this email.";
+    auto sent = co_await ctx.svc.mail.send(m);
+    if (sent) co_return redirect_response("/?error=send-failed");
+    co_return redirect_response("/link-sent?email=" + url_encode(*email));
+}
+
+asio::awaitable<net::http_response> verify_link(request_context& ctx, std::string token, std::string typed_email) {
+    const bool from_form = !typed_email.empty();
+    if (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos)
+        co_return redirect_response("/signin?error=invalid-link");
+    const std::string hash = crypto::sha256_hex(token);
+    auto link = co_await db::peek_link(ctx.svc.db, hash);
+    if (!link) co_return database_failure(ctx, link.error());
+    if (!*link) co_return redirect_response("/signin?error=invalid-link");
+
+    auto session = co_await load_session(ctx);
+    if (!session) co_return database_failure(ctx, session.error());
+    const bool same_browser = *session && crypto::constant_time_equal((*session)->token_hash, (*link)->session_hash);
+    if (!same_browser) {
+        if (!from_form) co_return redirect_response("/verify-link?token=" + token);
+        auto email = text::normalize_email(typed_email);
+        if (!email || !crypto::constant_time_equal(*email, (*link)->email))
+            co_return redirect_response("/verify-link?error=incorrect-email&token=" + token);
+    }
+    auto consumed = co_await db::consume_link(ctx.svc.db, hash);
+    if (!consumed) co_return database_failure(ctx, consumed.error());
+    if (!*consumed) co_return redirect_response("/signin?error=invalid-link");
+    co_return co_await finish_sign_in(ctx, (*link)->email);
+}
+
+asio::awaitable<net::http_response> send_code(request_context& ctx) {
+    auto email = text::normalize_email(field(ctx, "email"));
+    if (!email) co_return redirect_response("/signin?error=invalid-email");
+    auto allowed = co_await allow_email(ctx, *email);
+    if (!allowed) co_return database_failure(ctx, allowed.error());
+    if (!*allowed) co_return redirect_response("/signin?error=rate-limited&email=" + url_encode(*email));
+
+    const std::string code = crypto::random_code6();
+    auto stored = co_await db::store_code(ctx.svc.db, *email, crypto::sha256_hex(*email + ":" + code), code_ttl);
+    if (!stored) co_return database_failure(ctx, stored.error());
+    auto exists = co_await db::user_exists(ctx.svc.db, *email);
+    if (!exists) co_return database_failure(ctx, exists.error());
+    const std::string_view action = *exists ? "sign in to" : "sign up for";
+    mail::message m;
+    m.to = *email;
+    m.subject = *exists ? "Sign in to eelchat" : "Sign up for eelchat";
+    m.text = "We received a request to " + std::string(action) +
+             " eelchat using this email address. Enter this code to continue:\n\n    " + code +
+             "\n\nThis code expires in three minutes. If you did not request it, you can ignore this email.";
+    auto sent = co_await ctx.svc.mail.send(m);
+    if (sent) co_return redirect_response("/signin?error=send-failed&email=" + url_encode(*email));
+    co_return redirect_response("/verify-code?email=" + url_encode(*email));
+}
+
+asio::awaitable<net::http_response> verify_code(request_context& ctx) {
+    auto email = text::normalize_email(field(ctx, "email"));
+    if (!email) co_return redirect_response("/signin?error=invalid-email");
+    std::string code = field(ctx, "code");
+    auto back = "/verify-code?email=" + url_encode(*email) + "&error=";
+    if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos)
+        co_return redirect_response(back + "invalid-code");
+    auto checked_code =
+        co_await db::check_code(ctx.svc.db, *email, crypto::sha256_hex(*email + ":" + code), code_max_failures);
+    if (!checked_code) co_return database_failure(ctx, checked_code.error());
+    switch (*checked_code) {
+    case db::code_check::accepted: co_return co_await finish_sign_in(ctx, *email);
+    case db::code_check::wrong: co_return redirect_response(back + "invalid-code");
+    case db::code_check::expired_or_missing: co_return redirect_response(back + "code-expired");
+    }
+    co_return redirect_response(back + "invalid-code");
+}
+
+// Pages for visitors; a signed-in browser goes straight to the app.
+asio::awaitable<std::optional<net::http_response>> redirect_if_signed_in(request_context& ctx) {
+    auto s = co_await load_session(ctx);
+    if (!s) co_return database_failure(ctx, s.error());
+    if (*s && (*s)->user) co_return redirect_response("/app");
+    co_return std::nullopt;
+}
+
+} // namespace
+
+void add_auth_routes(router& r) {
+    r.add(http::verb::get, "/", [](request_context& ctx) -> asio::awaitable<net::http_response> {
+        if (auto away = co_await redirect_if_signed_in(ctx)) co_return std::move(*away);
+        auto q = query_of(ctx);
+        render::data d;
+        if (auto e = q.get("error")) d.set("error", std::string(error_message(*e)));
+        co_return co_await auth_page(ctx, "landing", std::move(d));
+    });
+    r.add(http::verb::get, "/signin", [](request_context& ctx) -> asio::awaitable<net::http_response> {
+        if (auto away = co_await redirect_if_signed_in(ctx)) co_return std::move(*away);
+        auto q = query_of(ctx);
+        render::data d;
+        if (auto e = q.get("error")) d.set("error", std::string(error_message(*e)));
+        if (auto e = q.get("email")) d.set("email", std::string(*e));
+        co_return co_await auth_page(ctx, "signin", std::move(d));
+    });
+    r.add(http::verb::get, "/link-sent", [](request_context& ctx) -> asio::awaitable<net::http_response> {
+        render::data d;
+        d.set("email", std::string(query_of(ctx).get("email").value_or("")));
+        co_return co_await auth_page(ctx, "link_sent", std::move(d));
+    });
+    r.add(http::verb::get, "/verify-code", [](request_context& ctx) -> asio::awaitable<net::http_response> {
+        auto q = query_of(ctx);
+        auto email = text::normalize_email(q.get("email").value_or(""));
+        if (!email) co_return redirect_response("/signin?error=invalid-email");
+        render::data d;
+        d.set("email", *email);
+        if (auto e = q.get("error")) d.set("error", std::string(error_message(*e)));
+        co_return co_await auth_page(ctx, "verify_code", std::move(d));
+    });
+    r.add(http::verb::get, "/verify-link", [](request_context& ctx) -> asio::awaitable<net::http_response> {
+        auto q = query_of(ctx);
+        std::string token(q.get("token").value_or(""));
+        if (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos)
+            co_return redirect_response("/signin?error=invalid-link");
+        render::data d;
+        d.set("token", token);
+        if (auto e = q.get("error")) d.set("error", std::string(error_message(*e)));
+        co_return co_await auth_page(ctx, "verify_link", std::move(d));
+    });
+    r.add(http::verb::get, "/auth/verify-link/:token", [](request_context& ctx) -> asio::awaitable<net::http_response> {
+        co_return co_await verify_link(ctx, std::string(ctx.params.get("token")), std::string());
+    });
+    r.add(http::verb::post, "/auth/verify-link", [](request_context& ctx) -> asio::awaitable<net::http_response> {
+        std::string email = field(ctx, "email");
+        if (email.empty()) email = " "; // a blank answer is still an answer from the form
+        co_return co_await verify_link(ctx, field(ctx, "token"), std::move(email));
+    });
+    r.add(http::verb::post, "/auth/send-link", [](request_context& ctx) { return send_link(ctx); });
+    r.add(http::verb::post, "/auth/send-code", [](request_context& ctx) { return send_code(ctx); });
+    r.add(http::verb::post, "/auth/verify-code", [](request_context& ctx) { return verify_code(ctx); });
+    r.add(http::verb::post, "/auth/signout", [](request_context& ctx) -> asio::awaitable<net::http_response> {
+        auto ended = co_await end_session(ctx);
+        if (!ended) co_return database_failure(ctx, ended.error());
+        co_return redirect_response("/");
+    });
+}
+
+} // namespace eelchat::routes

@@ -1,0 +1,145 @@
+// Posting and reading messages: validation, escaping, idempotent retries, ordering and history pages.
+#include "support/app_server.hpp"
+#include "support/browser.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+using namespace eelchat;
+namespace http = boost::beast::http;
+
+namespace {
+
+std::string location(const test::response& r) { return std::string(r[http::field::location]); }
+std::string last_segment(const std::string& l) { return l.substr(l.rfind('/') + 1); }
+
+std::string scalar(const std::string& url, const std::string& sql) {
+    boost::asio::io_context ctx;
+    return test::run_async(ctx, [&]() -> boost::asio::awaitable<std::string> {
+        auto conn = co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
+        if (!conn) co_return "connect failed";
+        std::vector<db::param> none;
+        auto r = co_await (*conn)->query(sql, none, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+        if (!r) co_return "query failed: " + r.error().message();
+        co_return std::string(r->rows() ? r->get(0, 0) : "");
+    }());
+}
+
+struct channel_fixture {
+    test::app_server app;
+    test::browser alice{app.port()};
+    std::string url;
+    std::string channel_id;
+
+    channel_fixture() {
+        test::sign_in(alice, app.mail, "alice@example.com");
+        auto c = alice.post("/community");
+        auto ch = alice.post(location(c) + "/channel");
+        url = location(ch);
+        channel_id = last_segment(url);
+        alice.get(url);
+    }
+
+    // The compose form's client id on the current page.
+    std::string client_id(const test::response& page) {
+        static const std::regex re(R"re(name="client_id" value="([0-9a-f-]{36})")re");
+        std::smatch m;
+        REQUIRE(std::regex_search(page.body(), m, re));
+        return m[1];
+    }
+
+    test::response post(const std::string& text, const std::string& cid) {
+        return alice.post(url, {{"text", text}, {"client_id", cid}}, true, true);
+    }
+};
+
+} // namespace
+
+TEST_CASE("a posted message is stored once and shown escaped, with its author and line breaks", "[pg][messages]") {
+    channel_fixture f;
+    auto page = f.alice.get(f.url);
+    const auto cid = f.client_id(page);
+
+    auto r = f.post("<script>alert('x')</script>\n<b hx-get=\"/app\">second line</b>", cid);
+    CHECK(r.result() == http::status::ok);
+    // The reply hands the form a fresh client id for the next message.
+    CHECK_THAT(r.body(), Catch::Contains("hx-swap-oob=\"true\""));
+    CHECK(f.client_id(r) != cid);
+
+    // The same client id again (a double click, a retry): still one message.
+    CHECK(f.post("<script>alert('x')</script>\n<b hx-get=\"/app\">second line</b>", cid).result() == http::status::ok);
+    CHECK(scalar(f.app.db.url(), "SELECT count(*) FROM messages") == "1");
+
+    auto shown = f.alice.get(f.url).body();
+    CHECK_THAT(shown, Catch::Contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\n&lt;b hx-get=&quot;/app&quot;&gt;"));
+    CHECK_THAT(shown, !Catch::Contains("<script>alert"));
+    CHECK_THAT(shown, Catch::Contains("hx-disable"));
+    CHECK_THAT(shown, Catch::Contains("whitespace-pre-wrap"));
+    const auto membership = scalar(f.app.db.url(), "SELECT id FROM memberships LIMIT 1");
+    CHECK_THAT(shown, Catch::Contains("User " + membership.substr(0, 4)));
+
+    // A display name replaces "User xxxx".
+    CHECK(location(f.alice.post("/profile", {{"display_name", "Alice <A>"}})) == "/profile?saved=1");
+    CHECK_THAT(f.alice.get(f.url).body(), Catch::Contains("Alice &lt;A&gt;"));
+}
+
+TEST_CASE("empty, too long and badly encoded messages are refused with a visible reason", "[pg][messages]") {
+    channel_fixture f;
+    const auto cid = f.client_id(f.alice.get(f.url));
+    struct bad {
+        std::string text;
+        std::string says;
+    };
+    std::string four_thousand_one;
+    for (int i = 0; i < 4001; ++i) four_thousand_one += "é";
+    for (const auto& b : {bad{"", "empty"}, bad{"  \n\t ", "empty"}, bad{"\xc2\xa0", "empty"},
+                          bad{four_thousand_one, "too long"}, bad{"bad \xc3\x28 bytes", "invalid"}}) {
+        auto r = f.post(b.text, cid);
+        CHECK(r.result() == http::status::unprocessable_entity);
+        CHECK_THAT(r.body(), Catch::Contains(b.says));
+        CHECK_THAT(r.body(), Catch::Contains("id=\"compose-error\""));
+    }
+    CHECK(scalar(f.app.db.url(), "SELECT count(*) FROM messages") == "0");
+    // Exactly 4,000 characters is fine; so is a message without a valid client id refused, not stored twice.
+    CHECK(f.post(four_thousand_one.substr(2), cid).result() == http::status::ok);
+    CHECK(f.post("hello", "not-a-uuid").result() == http::status::unprocessable_entity);
+    CHECK(scalar(f.app.db.url(), "SELECT count(*) FROM messages") == "1");
+}
+
+TEST_CASE("messages get gap-free sequence numbers in order", "[pg][messages]") {
+    channel_fixture f;
+    for (int i = 1; i <= 5; ++i) {
+        auto cid = f.client_id(f.alice.get(f.url));
+        REQUIRE(f.post("message " + std::to_string(i), cid).result() == http::status::ok);
+    }
+    CHECK(scalar(f.app.db.url(), "SELECT string_agg(seq::text, ',' ORDER BY seq) FROM messages") == "1,2,3,4,5");
+    CHECK(scalar(f.app.db.url(), "SELECT last_seq FROM channels WHERE id = '" + f.channel_id + "'") == "5");
+    auto page = f.alice.get(f.url).body();
+    CHECK(page.find("message 1") < page.find("message 5")); // oldest first
+}
+
+TEST_CASE("a long channel opens with its newest 50 messages and pages back 50 at a time", "[pg][messages]") {
+    channel_fixture f;
+    scalar(f.app.db.url(),
+           "WITH c AS (UPDATE channels SET last_seq = 120 WHERE id = '" + f.channel_id + "' RETURNING id)"
+           " INSERT INTO messages (channel_id, seq, membership_id, text)"
+           " SELECT c.id, n, (SELECT id FROM memberships LIMIT 1), 'note ' || n FROM c, generate_series(1, 120) n");
+    auto page = f.alice.get(f.url).body();
+    CHECK_THAT(page, Catch::Contains("note 120"));
+    CHECK_THAT(page, Catch::Contains("note 71<"));
+    CHECK_THAT(page, !Catch::Contains("note 70<"));
+    CHECK_THAT(page, Catch::Contains("/messages?before=71"));
+
+    auto older = f.alice.get(f.url + "/messages?before=71", true);
+    CHECK(older.result() == http::status::ok);
+    CHECK_THAT(older.body(), Catch::Contains("note 21<"));
+    CHECK_THAT(older.body(), Catch::Contains("note 70<"));
+    CHECK_THAT(older.body(), !Catch::Contains("note 71<"));
+    CHECK_THAT(older.body(), Catch::Contains("/messages?before=21"));
+
+    auto oldest = f.alice.get(f.url + "/messages?before=21", true);
+    CHECK_THAT(oldest.body(), Catch::Contains("note 1<"));
+    CHECK_THAT(oldest.body(), Catch::Contains("This is the beginning"));
+    CHECK_THAT(oldest.body(), !Catch::Contains("hx-get"));
+}
