@@ -247,7 +247,7 @@ TEST_CASE("pool: a database that hangs fails calls at their deadline, never late
     }(pool));
 }
 
-TEST_CASE("pool: calls fail fast while the database is down and recover when it is back", "[pg]") {
+TEST_CASE("pool: calls fail fast while the database is down and recover when it is back", "[pg][restart]") {
     asio::io_context ctx;
     db::pool pool(ctx.get_executor(), config_for(eelchat::test::database_url()), eelchat::logger::null());
     REQUIRE(ok(run_async(ctx, pool.query("SELECT 1"))));
