@@ -118,6 +118,9 @@ int main() {
         return 1;
     }
 
+    // The realtime hub (LISTEN connection, fan-out) runs on a thread of its own for the process's life.
+    shared->hub = std::make_shared<realtime_hub>(cfg, log);
+
     net::server_options opts;
     opts.host = cfg.host;
     opts.port = cfg.port;
@@ -153,6 +156,7 @@ int main() {
     });
     main_ctx.run();
     if (joiner.joinable()) joiner.join();
+    if (clean) shared->hub->stop();
     log.info("stopped", {{"clean", clean}});
     if (!clean) std::_Exit(0); // abandoned coroutines are not unwound (see server::join)
     return 0;

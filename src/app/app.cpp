@@ -55,11 +55,14 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
       pool_(ctx.get_executor(), pool_config_for(shared_->cfg), shared_->log),
       mailer_(shared_->make_mailer ? shared_->make_mailer(ctx) : mailer_for(ctx, shared_->cfg, shared_->log)),
       pages_(templates_, *shared_->assets),
-      services_{shared_->cfg, shared_->log, pool_, pages_, *shared_->assets, *mailer_},
+      subscribers_(shared_->log),
+      services_{shared_->cfg, shared_->log, pool_, pages_, *shared_->assets, *mailer_, *shared_->hub, subscribers_},
       housekeeping_timer_(ctx) {
     routes::add_health_routes(router_);
     routes::add_auth_routes(router_);
     routes::add_chat_routes(router_);
+    routes::add_realtime_routes(router_);
+    shared_->hub->attach(ctx.get_executor(), &subscribers_);
     asio::co_spawn(ctx, housekeeping(), [log = shared_->log](std::exception_ptr e) {
         if (!e) return;
         try {
@@ -102,13 +105,29 @@ asio::awaitable<std::optional<net::http_response>> app::check_change(routes::req
 }
 
 asio::awaitable<net::http_response> app::handle(net::http_request& req, const net::request_info& info) {
+    routes::request_context ctx{req, info, {}, services_};
+    co_return co_await dispatch(ctx);
+}
+
+asio::awaitable<std::variant<net::http_response, net::websocket_runner>>
+app::handle_upgrade(net::http_request& req, const net::request_info& info) {
+    routes::request_context ctx{req, info, {}, services_};
+    auto res = co_await dispatch(ctx);
+    if (ctx.websocket && res.result() == http::status::switching_protocols) co_return std::move(ctx.websocket);
+    // No redirects for a WebSocket: whoever may not connect is refused.
+    if (res.result_int() >= 300 && res.result_int() < 400) res = routes::error_page(pages_, http::status::forbidden);
+    co_return res;
+}
+
+asio::awaitable<net::http_response> app::dispatch(routes::request_context& ctx) {
+    auto& req = ctx.req;
     std::string_view target = req.target();
     auto q = target.find('?');
     std::string_view path = target.substr(0, q);
     std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
 
     auto m = router_.match(req.method(), path);
-    routes::request_context ctx{req, info, std::move(m.params), services_};
+    ctx.params = std::move(m.params);
     net::http_response res;
     switch (m.result) {
     case routes::router::outcome::found:
@@ -150,6 +169,10 @@ net::http_response app::error_response(http::status status, unsigned version) {
 
 void app::shutdown() {
     stopping_ = true;
+    // Browsers reconnect after 1012 (to another instance behind the load balancer, or to this one after
+    // its restart) and catch up from their last message.
+    subscribers_.close_all_for_restart();
+    shared_->hub->detach(&subscribers_);
     housekeeping_timer_.cancel();
     pool_.close();
 }

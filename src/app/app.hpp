@@ -5,6 +5,8 @@
 #include "app/config.hpp"
 #include "app/log.hpp"
 #include "app/mailer.hpp"
+#include "app/realtime.hpp"
+#include "app/subscribers.hpp"
 #include "db/pool.hpp"
 #include "net/http.hpp"
 #include "render/assets.hpp"
@@ -27,6 +29,8 @@ struct shared_state {
     std::shared_ptr<const render::asset_store> assets;
     // Makes a worker's mailer; empty: from the configuration (SMTP, or the console). Tests record mail.
     std::function<std::unique_ptr<mail::mailer>(boost::asio::io_context&)> make_mailer = {};
+    // The process's realtime hub (LISTEN connection and fan-out); required.
+    std::shared_ptr<realtime_hub> hub = {};
 };
 
 class app final : public net::http_handler {
@@ -35,12 +39,16 @@ public:
 
     boost::asio::awaitable<net::http_response> handle(net::http_request& req,
                                                       const net::request_info& info) override;
+    boost::asio::awaitable<std::variant<net::http_response, net::websocket_runner>>
+    handle_upgrade(net::http_request& req, const net::request_info& info) override;
     net::http_response error_response(net::http::status status, unsigned version) override;
     void shutdown() override;
 
 private:
     // Hourly: deletes expired sessions, sign-in links and codes, and old rate-limit windows.
     boost::asio::awaitable<void> housekeeping();
+    // Routes the request (checking CSRF for changes) and adds the common headers.
+    boost::asio::awaitable<net::http_response> dispatch(routes::request_context& ctx);
     // For POST and DELETE: parses the form, loads the session and checks its CSRF token. Returns the
     // response to send instead when the request must not reach its handler.
     boost::asio::awaitable<std::optional<net::http_response>> check_change(routes::request_context& ctx);
@@ -50,6 +58,7 @@ private:
     std::unique_ptr<mail::mailer> mailer_;
     render::templates templates_;
     render::page_renderer pages_;
+    subscriber_registry subscribers_;
     routes::services services_;
     routes::router router_;
     boost::asio::steady_timer housekeeping_timer_;

@@ -18,6 +18,33 @@ std::optional<std::string> opt(const pg_result& r, int row, int col) {
     return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
 }
 
+// The columns of a rendered message, read through the author's membership to their display name.
+constexpr std::string_view message_columns =
+    "SELECT m.id, m.seq, m.membership_id, u.display_name, m.is_system, m.text,"
+    " to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " to_char(m.created_at AT TIME ZONE 'UTC', 'FMDD Mon FMHH12:MI AM')"
+    " FROM messages m"
+    " LEFT JOIN memberships ms ON ms.id = m.membership_id"
+    " LEFT JOIN users u ON u.id = ms.user_id";
+
+std::vector<message_row> message_rows(const pg_result& r) {
+    std::vector<message_row> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+        message_row m;
+        m.id = std::string(r.get(i, 0));
+        m.seq = to_int(r.get(i, 1)).value_or(0);
+        m.membership_id = opt(r, i, 2);
+        m.display_name = opt(r, i, 3);
+        m.is_system = r.get(i, 4) == "t";
+        m.text = std::string(r.get(i, 5));
+        m.created_iso = std::string(r.get(i, 6));
+        m.created_label = std::string(r.get(i, 7));
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
 } // namespace
 
 asio::awaitable<result<std::vector<membership_row>>> list_memberships(pool& db, std::string user_id) {
@@ -115,33 +142,30 @@ asio::awaitable<result<std::vector<message_row>>> recent_messages(pool& db, std:
     // The newest `limit` below the cursor, read backwards along (channel_id, seq), then put in order.
     auto args = params(std::move(channel_id), before_seq ? std::optional<std::string>(std::to_string(*before_seq)) : std::nullopt,
                limit);
-    auto r = co_await db.query(
-        "SELECT * FROM ("
-        " SELECT m.id, m.seq, m.membership_id, u.display_name, m.is_system, m.text,"
-        "  to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        "  to_char(m.created_at AT TIME ZONE 'UTC', 'FMDD Mon FMHH12:MI AM')"
-        " FROM messages m"
-        " LEFT JOIN memberships ms ON ms.id = m.membership_id"
-        " LEFT JOIN users u ON u.id = ms.user_id"
-        " WHERE m.channel_id = $1 AND ($2::bigint IS NULL OR m.seq < $2::bigint)"
-        " ORDER BY m.seq DESC LIMIT $3) newest ORDER BY seq",
-        std::move(args));
+    static const std::string sql = "SELECT * FROM (" + std::string(message_columns) +
+                                   " WHERE m.channel_id = $1 AND ($2::bigint IS NULL OR m.seq < $2::bigint)"
+                                   " ORDER BY m.seq DESC LIMIT $3) newest ORDER BY seq";
+    auto r = co_await db.query(sql, std::move(args));
     if (!r) co_return r.error();
-    std::vector<message_row> out;
-    out.reserve(static_cast<std::size_t>(r->rows()));
-    for (int i = 0; i < r->rows(); ++i) {
-        message_row m;
-        m.id = std::string(r->get(i, 0));
-        m.seq = to_int(r->get(i, 1)).value_or(0);
-        m.membership_id = opt(*r, i, 2);
-        m.display_name = opt(*r, i, 3);
-        m.is_system = r->get(i, 4) == "t";
-        m.text = std::string(r->get(i, 5));
-        m.created_iso = std::string(r->get(i, 6));
-        m.created_label = std::string(r->get(i, 7));
-        out.push_back(std::move(m));
-    }
-    co_return out;
+    co_return message_rows(*r);
+}
+
+asio::awaitable<result<std::vector<message_row>>> messages_after(pool& db, std::string channel_id, std::int64_t after,
+                                                                 int limit) {
+    auto args = params(std::move(channel_id), after, limit);
+    static const std::string sql =
+        std::string(message_columns) + " WHERE m.channel_id = $1 AND m.seq > $2::bigint ORDER BY m.seq LIMIT $3";
+    auto r = co_await db.query(sql, std::move(args));
+    if (!r) co_return r.error();
+    co_return message_rows(*r);
+}
+
+asio::awaitable<result<std::optional<std::int64_t>>> channel_last_seq(pool& db, std::string channel_id) {
+    auto args = params(std::move(channel_id));
+    auto r = co_await db.query("SELECT last_seq FROM channels WHERE id = $1", std::move(args));
+    if (!r) co_return r.error();
+    if (r->rows() == 0) co_return std::optional<std::int64_t>();
+    co_return std::optional<std::int64_t>(to_int(r->get(0, 0)).value_or(0));
 }
 
 asio::awaitable<result<posted_message>> post_message(pool& db, std::string channel_id, std::string membership_id,

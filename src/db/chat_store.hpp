@@ -69,6 +69,12 @@ boost::asio::awaitable<result<bool>> delete_channel(pool& db, std::string commun
 boost::asio::awaitable<result<std::vector<message_row>>> recent_messages(pool& db, std::string channel_id,
                                                                          std::optional<std::int64_t> before_seq,
                                                                          int limit);
+// Up to `limit` messages of the channel with seq > `after`, oldest first (reading forward for delivery).
+boost::asio::awaitable<result<std::vector<message_row>>> messages_after(pool& db, std::string channel_id,
+                                                                        std::int64_t after, int limit);
+// The channel's newest sequence number (0 for an empty channel); nullopt if the channel is gone.
+boost::asio::awaitable<result<std::optional<std::int64_t>>> channel_last_seq(pool& db, std::string channel_id);
+
 // Stores a member's message with the next sequence number of its channel. A repeated client id of the
 // same member stores nothing and reports the earlier message as a duplicate.
 boost::asio::awaitable<result<posted_message>> post_message(pool& db, std::string channel_id,

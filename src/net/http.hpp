@@ -5,7 +5,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include <functional>
+#include <variant>
 
 #include <chrono>
 #include <cstdint>
@@ -25,6 +29,10 @@ struct request_info {
     std::chrono::steady_clock::time_point received;
 };
 
+// Takes over a connection whose upgrade to a WebSocket the application accepted: gets the connection's
+// stream and the upgrade request, and completes when the WebSocket has ended.
+using websocket_runner = std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream, http_request)>;
+
 // The application side of the server: one instance per worker thread, created on that thread and only
 // ever called from it, so handlers need no locks.
 class http_handler {
@@ -34,6 +42,13 @@ public:
     // Produces the response to one request. Exceptions escaping it are a bug: the server logs them and
     // answers 500. Completes when the response is ready; it is never cancelled mid-way by the server.
     virtual boost::asio::awaitable<http_response> handle(http_request& req, const request_info& info) = 0;
+
+    // For a WebSocket upgrade request: either the runner that takes the connection over, or the response
+    // refusing the upgrade. By default nothing upgrades.
+    virtual boost::asio::awaitable<std::variant<http_response, websocket_runner>>
+    handle_upgrade(http_request& req, const request_info&) {
+        co_return error_response(http::status::not_found, req.version());
+    }
 
     // The response for requests the server rejects before a handler sees them (malformed, too large) and
     // for exceptions: an error page with this status.

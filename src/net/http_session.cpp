@@ -5,6 +5,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 namespace eelchat::net {
 
@@ -91,7 +92,22 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
             target = std::string(path_of(req.target()));
             request_info info{remote, id, received};
             try {
-                res = co_await handler.handle(req, info);
+                if (boost::beast::websocket::is_upgrade(req)) {
+                    auto outcome = co_await handler.handle_upgrade(req, info);
+                    if (auto* runner = std::get_if<websocket_runner>(&outcome)) {
+                        // The connection becomes a WebSocket: its runner owns the stream from here on, and
+                        // shutdown reaches it through the application (which closes it with 1012).
+                        log.info("request", {{"id", id}, {"method", method}, {"path", target}, {"status", 101},
+                                             {"remote", remote.to_string()}});
+                        auto run = std::move(*runner);
+                        stream.expires_never();
+                        co_await run(std::move(stream), parser.release());
+                        co_return;
+                    }
+                    res = std::move(std::get<http_response>(outcome));
+                } else {
+                    res = co_await handler.handle(req, info);
+                }
             } catch (const std::exception& e) {
                 log.error("handler_exception", {{"id", id}, {"path", target}, {"what", e.what()}});
                 res = handler.error_response(http::status::internal_server_error, req.version());

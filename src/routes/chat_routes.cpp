@@ -182,34 +182,6 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const com
     co_return html_response(http::status::ok, client_id_input(tpl, true) + compose_error(tpl, "", true));
 }
 
-template <class F>
-auto with_user(F f) {
-    return [f](request_context& ctx) -> asio::awaitable<net::http_response> {
-        auto user = co_await require_user(ctx);
-        if (!user.ok()) co_return std::move(user).refusal();
-        co_return co_await f(ctx, *user);
-    };
-}
-
-template <class F>
-auto with_community(F f) {
-    return with_user([f](request_context& ctx, signed_in_user& user) -> asio::awaitable<net::http_response> {
-        auto access = co_await load_community(ctx, user);
-        if (!access.ok()) co_return std::move(access).refusal();
-        co_return co_await f(ctx, user, *access);
-    });
-}
-
-template <class F>
-auto with_channel(F f) {
-    return with_community(
-        [f](request_context& ctx, signed_in_user& user, community_access& access) -> asio::awaitable<net::http_response> {
-            auto channel = co_await load_channel(ctx, access);
-            if (!channel.ok()) co_return std::move(channel).refusal();
-            co_return co_await f(ctx, user, access, *channel);
-        });
-}
-
 } // namespace
 
 void add_chat_routes(router& r) {

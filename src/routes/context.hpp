@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+namespace eelchat {
+class realtime_hub;
+class subscriber_registry;
+} // namespace eelchat
 namespace eelchat::db {
 class pool;
 }
@@ -34,6 +38,8 @@ struct services {
     render::page_renderer& pages;
     const render::asset_store& assets;
     mail::mailer& mail;
+    realtime_hub& hub;                 // process-wide, thread-safe entry points only
+    subscriber_registry& subscribers;  // this worker's WebSocket subscribers
 };
 
 struct signed_in_user {
@@ -60,6 +66,7 @@ struct request_context {
     std::optional<session_state> session;
     std::vector<std::string> set_cookies; // Set-Cookie header values for the response
     std::shared_ptr<const form_data> form; // the parsed urlencoded body, once read
+    net::websocket_runner websocket;       // set by a route that accepts a WebSocket upgrade
 };
 
 } // namespace eelchat::routes

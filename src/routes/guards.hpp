@@ -48,6 +48,39 @@ boost::asio::awaitable<checked<community_access>> load_community(request_context
 // page (GET) or refused with 403 (changes). Malformed, unknown or another community's channel: 404.
 boost::asio::awaitable<checked<db::channel_row>> load_channel(request_context& ctx, const community_access& access);
 
+// Route combinators: run the guards in order and call `f` with what they found, or send the refusal.
+//   with_user(f):      f(ctx, user)
+//   with_community(f): f(ctx, user, access)
+//   with_channel(f):   f(ctx, user, access, channel)
+template <class F>
+auto with_user(F f) {
+    return [f](request_context& ctx) -> boost::asio::awaitable<net::http_response> {
+        auto user = co_await require_user(ctx);
+        if (!user.ok()) co_return std::move(user).refusal();
+        co_return co_await f(ctx, *user);
+    };
+}
+
+template <class F>
+auto with_community(F f) {
+    return with_user([f](request_context& ctx, signed_in_user& user) -> boost::asio::awaitable<net::http_response> {
+        auto access = co_await load_community(ctx, user);
+        if (!access.ok()) co_return std::move(access).refusal();
+        co_return co_await f(ctx, user, *access);
+    });
+}
+
+template <class F>
+auto with_channel(F f) {
+    return with_community(
+        [f](request_context& ctx, signed_in_user& user, community_access& access) -> boost::asio::awaitable<net::http_response> {
+            auto channel = co_await load_channel(ctx, access);
+            if (!channel.ok()) co_return std::move(channel).refusal();
+            co_return co_await f(ctx, user, access, *channel);
+        });
+}
+
+
 // 403 with the plain error page.
 net::http_response forbidden(request_context& ctx);
 net::http_response not_found(request_context& ctx);

@@ -13,6 +13,8 @@ void add_health_routes(router& r);
 void add_auth_routes(router& r);
 // The signed-in app: communities, channels, messages, profile (routes/chat_routes.cpp).
 void add_chat_routes(router& r);
+// The channel's WebSocket: live messages, with catch-up after a reconnect (routes/realtime_routes.cpp).
+void add_realtime_routes(router& r);
 
 // Serves a static asset for GET/HEAD, with ETag revalidation and long caching for versioned URLs;
 // nullopt when no asset has that path.

@@ -22,18 +22,32 @@ function withDatabase(url, db) {
   return u.toString();
 }
 
-// Starts eelchat against a fresh database; resolves once /readyz answers 200.
-export async function startServer(extraEnv = {}) {
+// A free TCP port on 127.0.0.1 (to restart an instance on the same address).
+export async function freePort() {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+// Starts eelchat against a fresh database (or `options.database`, shared with another instance);
+// resolves once /readyz answers 200.
+export async function startServer(extraEnv = {}, options = {}) {
   if (!adminUrl) throw new Error('EELCHAT_TEST_DATABASE_URL is not set; run the tests with scripts/test');
   if (!bin) throw new Error('EELCHAT_BIN is not set; run the tests through ctest');
-  const db = 'eelchat_e2e_' + randomBytes(6).toString('hex');
-  psql(adminUrl, `CREATE DATABASE ${db}`);
-  const env = { ...process.env, DATABASE_URL: withDatabase(adminUrl, db), PORT: '0', THREADS: '2', ...extraEnv };
+  const owned = !options.database;
+  const db = options.database ?? 'eelchat_e2e_' + randomBytes(6).toString('hex');
+  if (owned) psql(adminUrl, `CREATE DATABASE ${db}`);
+  // A known port, so BASE_URL (links, the WebSocket Origin check) matches what the browser uses.
+  const port = extraEnv.PORT ?? String(await freePort());
+  const env = { ...process.env, DATABASE_URL: withDatabase(adminUrl, db), PORT: String(port), THREADS: '2',
+    BASE_URL: `http://localhost:${port}`, ...extraEnv };
   const proc = spawn(bin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   let out = ''; // standard output: where eelchat prints emails when it has no SMTP settings
   proc.stdout.on('data', (chunk) => { out += chunk; });
-  const port = await new Promise((resolve, reject) => {
+  const listening = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('eelchat did not start:\n' + log)), 30000);
     proc.stderr.on('data', (chunk) => {
       log += chunk;
@@ -42,7 +56,7 @@ export async function startServer(extraEnv = {}) {
     });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`eelchat exited with ${code}:\n${log}`)); });
   });
-  const base = `http://localhost:${port}`;
+  const base = `http://localhost:${listening}`;
   for (let i = 0; ; i++) {
     const res = await fetch(base + '/readyz').catch(() => null);
     if (res?.status === 200) break;
@@ -51,6 +65,8 @@ export async function startServer(extraEnv = {}) {
   }
   return {
     base,
+    database: db,
+    port: listening,
     log: () => log,
     // Waits (bounded) for the printed email to `to` matching `pattern`; returns the first group.
     async mail(to, pattern, after = 0) {
@@ -68,7 +84,9 @@ export async function startServer(extraEnv = {}) {
       const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
       proc.kill('SIGTERM');
       const result = await exited;
-      try { psql(adminUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`); } catch { /* best effort */ }
+      if (owned && !options.keepDatabase) {
+        try { psql(adminUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`); } catch { /* best effort */ }
+      }
       return result;
     },
   };

@@ -81,10 +81,14 @@ struct app_server {
     mailbox mail;
     std::unique_ptr<net::server> srv;
 
-    explicit app_server(std::function<void(config&)> tweak = {}) {
-        apply_all_migrations(db.url());
+    std::shared_ptr<realtime_hub> hub;
+
+    // With `database_url`, shares that database (several instances of one eelchat) instead of a scratch one.
+    explicit app_server(std::function<void(config&)> tweak = {}, std::string database_url = {}) {
+        if (database_url.empty()) apply_all_migrations(db.url());
+        const std::string url = database_url.empty() ? db.url() : database_url;
         config cfg;
-        cfg.database_url = db.url();
+        cfg.database_url = url;
         cfg.db_pool_size = 2;
         cfg.db_timeout = std::chrono::milliseconds(2000);
         cfg.assets_dir = EELCHAT_ASSETS_DIR;
@@ -93,6 +97,8 @@ struct app_server {
         auto shared = std::make_shared<shared_state>(
             shared_state{cfg, logger::null(), render::asset_store::load(cfg.assets_dir)});
         shared->make_mailer = [this](boost::asio::io_context&) { return std::make_unique<recording_mailer>(mail); };
+        hub = std::make_shared<realtime_hub>(cfg, logger::null());
+        shared->hub = hub;
         net::server_options o;
         o.port = 0;
         o.threads = 2;
@@ -103,6 +109,7 @@ struct app_server {
     ~app_server() {
         srv->stop();
         srv->join(std::chrono::seconds(10));
+        hub->stop();
     }
     std::uint16_t port() const { return srv->port(); }
 };

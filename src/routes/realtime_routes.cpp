@@ -1,0 +1,161 @@
+// GET /community/:id/channel/:cid/connect: a member's WebSocket for one channel. The browser's cursor
+// (?after=N, the newest message it shows) says where delivery starts; what it missed while disconnected
+// is read from the database, then live messages follow, each exactly once and in order.
+#include "app/realtime.hpp"
+#include "app/subscribers.hpp"
+#include "db/chat_store.hpp"
+#include "db/params.hpp"
+#include "render/messages.hpp"
+#include "render/page.hpp"
+#include "routes/forms.hpp"
+#include "routes/guards.hpp"
+#include "routes/responses.hpp"
+#include "routes/routes.hpp"
+#include "routes/session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+namespace eelchat::routes {
+
+namespace asio = boost::asio;
+namespace websocket = boost::beast::websocket;
+
+namespace {
+
+constexpr int catch_up_batch = 200;
+// A browser further behind than this reloads the page (which shows the newest 50) instead of replaying.
+constexpr std::int64_t max_replay = 2000;
+// Frames a socket may have waiting. They are pointers to buffers shared by every subscriber, so a deep
+// queue is cheap; it absorbs bursts, and only a reader that really stopped reaches the end of it.
+constexpr std::size_t max_queued_frames = 1024;
+// Catch-up pauses while this many frames wait, so a replay never overflows the queue by itself.
+constexpr std::size_t catch_up_high_water = 256;
+
+// "https://chat.example.org" for "https://chat.example.org/some/path".
+std::string_view origin_of(std::string_view base_url) {
+    auto scheme = base_url.find("://");
+    if (scheme == std::string_view::npos) return base_url;
+    auto path = base_url.find('/', scheme + 3);
+    return base_url.substr(0, path);
+}
+
+struct subscription {
+    std::string channel_id;
+    std::string session_hash;
+    std::string membership_id;
+    std::optional<std::int64_t> cursor;
+    bool removed = false; // the socket ended
+    bool tracked = false; // the hub counts this subscriber
+};
+
+std::shared_ptr<const std::string> oob(std::string inner) {
+    return std::make_shared<const std::string>("<div id=\"messages\" hx-swap-oob=\"beforeend\">" + inner + "</div>");
+}
+
+// Registers with the hub, then replays from the database what the browser has not seen, then lets the
+// live messages that queued up meanwhile through.
+asio::awaitable<void> catch_up(services& svc, std::shared_ptr<subscription> state, std::shared_ptr<subscriber> sub) {
+    auto last = co_await svc.hub.track(state->channel_id);
+    if (!last) {
+        sub->close(websocket::close_code::internal_error, "database unavailable; retrying");
+        co_return;
+    }
+    if (state->removed) {
+        svc.hub.untrack(state->channel_id);
+        co_return;
+    }
+    state->tracked = true;
+    // Never trust the cursor beyond what exists: a cursor from the future would swallow new messages.
+    std::int64_t from = state->cursor ? std::clamp<std::int64_t>(*state->cursor, 0, *last) : *last;
+    sub->start_at(from);
+    if (*last - from > max_replay) {
+        sub->ws().send(oob("<div _=\"init call window.location.reload()\"></div>"));
+        sub->ws().close_after_queue(websocket::close_reason(websocket::close_code::normal, "reload to catch up"));
+        co_return;
+    }
+    auto& tpl = svc.pages.tpl();
+    for (;;) {
+        auto rows = co_await db::messages_after(svc.db, state->channel_id, from, catch_up_batch);
+        if (state->removed) co_return;
+        if (!rows) {
+            sub->close(websocket::close_code::internal_error, "database unavailable; retrying");
+            co_return;
+        }
+        for (const auto& m : *rows) sub->send_caught_up(m.seq, oob(render::render_message(tpl, m)));
+        if (!rows->empty()) from = rows->back().seq;
+        if (rows->size() < static_cast<std::size_t>(catch_up_batch)) break;
+        // Let the writer drain before the next page (bounded by the socket's own timeouts: a reader that
+        // stops reading is closed, and then this loop ends).
+        asio::steady_timer pause(co_await asio::this_coro::executor);
+        while (sub->ws().queued() > catch_up_high_water && !sub->ws().closing()) {
+            pause.expires_after(std::chrono::milliseconds(10));
+            co_await pause.async_wait(asio::use_awaitable);
+        }
+        if (sub->ws().closing()) co_return;
+    }
+    sub->finish_catch_up();
+}
+
+asio::awaitable<void> run_subscription(services& svc, std::shared_ptr<subscription> state,
+                                       boost::beast::tcp_stream stream, net::http_request req) {
+    // A modest kernel send buffer: a reader that stops reading backs up into the session's bounded queue
+    // (and is cut off there) instead of parking megabytes in the kernel for every stalled browser.
+    boost::system::error_code ignored;
+    stream.socket().set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored);
+    net::ws_options opts;
+    opts.max_queued = max_queued_frames;
+    auto ws = net::ws_session::create(std::move(stream), opts, svc.log);
+    std::shared_ptr<subscriber> sub;
+    co_await ws->run(std::move(req), [&](std::shared_ptr<net::ws_session> s) {
+        sub = std::make_shared<subscriber>(s, state->channel_id, state->session_hash, state->membership_id, 0);
+        svc.subscribers.add(sub);
+        asio::co_spawn(s->get_executor(), catch_up(svc, state, sub), [log = svc.log](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                log.error("catch_up_failed", {{"what", ex.what()}});
+            }
+        });
+    });
+    state->removed = true;
+    if (sub) svc.subscribers.remove(sub);
+    if (state->tracked) svc.hub.untrack(state->channel_id);
+}
+
+} // namespace
+
+void add_realtime_routes(router& r) {
+    r.add(http::verb::get, "/community/:id/channel/:cid/connect",
+          with_channel([](request_context& ctx, signed_in_user&, community_access& access,
+                          db::channel_row& channel) -> asio::awaitable<net::http_response> {
+              if (!websocket::is_upgrade(ctx.req))
+                  co_return text_response(http::status::bad_request, "This address is for WebSocket connections.\n");
+              // Browsers always send Origin on a WebSocket handshake; another site's page must not ride on
+              // this user's cookie.
+              if (ctx.req[http::field::origin] != origin_of(ctx.svc.cfg.base_url)) {
+                  ctx.svc.log.info("websocket_origin_refused",
+                                   {{"id", ctx.info.id}, {"origin", std::string_view(ctx.req[http::field::origin])}});
+                  co_return forbidden(ctx);
+              }
+              auto state = std::make_shared<subscription>();
+              state->channel_id = channel.id;
+              state->session_hash = ctx.session->token_hash;
+              state->membership_id = access.membership->id;
+              std::string_view target = ctx.req.target();
+              if (auto q = target.find('?'); q != std::string_view::npos) {
+                  if (auto query = form_data::parse(target.substr(q + 1)))
+                      if (auto after = query->get("after")) state->cursor = db::to_int(*after);
+              }
+              services* svc = &ctx.svc;
+              ctx.websocket = [svc, state](boost::beast::tcp_stream stream, net::http_request req) {
+                  return run_subscription(*svc, state, std::move(stream), std::move(req));
+              };
+              co_return text_response(http::status::switching_protocols, "");
+          }));
+}
+
+} // namespace eelchat::routes

@@ -1,0 +1,81 @@
+// Realtime in real browsers: two people on two eelchat instances sharing one database see each other's
+// messages without reloading, and a page whose connection was cut gets what it missed, once, in order.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser } from './support.mjs';
+
+let a, b, browser;
+before(async () => {
+  a = await startServer();
+  b = await startServer({}, { database: a.database });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await b?.stop();
+  await a?.stop();
+});
+
+async function signedIn(server, email) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(server.base + '/');
+  await page.getByPlaceholder('Enter your email address').fill(email);
+  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+  await page.getByText('Check your inbox').waitFor();
+  const link = await server.mail(email, /(http:\/\/\S+\/auth\/verify-link\/[0-9a-f]{64})/);
+  await page.goto(link);
+  await page.getByText('Select a community, or create a new one.').waitFor();
+  return { context, page, problems };
+}
+
+async function send(page, text) {
+  await page.locator('#text').fill(text);
+  await page.locator('#text').press('Enter');
+  await page.waitForFunction(() => document.querySelector('#text').value === '');
+}
+
+const texts = (page) => page.locator('#messages .message p').allInnerTexts();
+
+test('messages appear live across instances, and after a cut connection nothing is missed or doubled', async () => {
+  const alice = await signedIn(a, 'alice@example.com');
+  await alice.page.getByRole('button', { name: 'New community' }).click();
+  await alice.page.getByRole('button', { name: 'New channel' }).click();
+  await alice.page.waitForURL(/\/channel\//);
+  const channelPath = new URL(alice.page.url()).pathname;
+  const communityPath = channelPath.replace(/\/channel\/.*$/, '');
+
+  const bob = await signedIn(b, 'bob@example.com');
+  await bob.page.goto(b.base + communityPath);
+  await bob.page.getByRole('button', { name: 'Join this community' }).click();
+  await bob.page.goto(b.base + channelPath);
+
+  // Typed on instance A, seen on instance B without a reload; the author sees it come back too.
+  await send(alice.page, 'hello from alice');
+  await bob.page.locator('#messages').getByText('hello from alice').waitFor();
+  await alice.page.locator('#messages').getByText('hello from alice').waitFor();
+  await send(bob.page, 'hi alice');
+  await alice.page.locator('#messages').getByText('hi alice').waitFor();
+
+  // Cut Bob's connection: his instance goes away (closing with 1012) and comes back on the same port.
+  const closed = bob.page.evaluate(() => new Promise((resolve) =>
+    document.body.addEventListener('htmx:wsClose', (e) => resolve(e.detail.event.code), { once: true })));
+  await b.stop();
+  const code = await closed;
+  if (code !== 1012) console.log(b.log());
+  assert.equal(code, 1012);
+  for (const n of [1, 2, 3]) await send(alice.page, `while you were away ${n}`);
+  b = await startServer({ PORT: String(b.port) }, { database: a.database });
+
+  await bob.page.locator('#messages').getByText('while you were away 3').waitFor({ timeout: 30000 });
+  assert.deepEqual(await texts(bob.page),
+    ['hello from alice', 'hi alice', 'while you were away 1', 'while you were away 2', 'while you were away 3']);
+  assert.deepEqual(await texts(alice.page), await texts(bob.page));
+
+  assert.deepEqual(alice.problems, []);
+  assert.deepEqual(bob.problems, []);
+  await alice.context.close();
+  await bob.context.close();
+});

@@ -1,0 +1,98 @@
+// A browser's channel WebSocket for tests: connects to an eelchat instance with a session cookie and an
+// Origin, reads the frames the server pushes, and remembers the close code.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace eelchat::test {
+
+class channel_socket {
+public:
+    explicit channel_socket(boost::asio::any_io_executor ex) : ws_(ex) {}
+
+    // The HTTP status of the handshake: 101 when upgraded, the refusal's status otherwise.
+    boost::asio::awaitable<unsigned> connect(std::uint16_t port, std::string target, std::string cookie,
+                                             std::string origin, int receive_buffer = 0) {
+        namespace http = boost::beast::http;
+        auto& tcp = boost::beast::get_lowest_layer(ws_);
+        const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port);
+        if (receive_buffer > 0) {
+            // A small window makes a reader that stops reading look slow to the server quickly.
+            tcp.socket().open(boost::asio::ip::tcp::v4());
+            tcp.socket().set_option(boost::asio::socket_base::receive_buffer_size(receive_buffer));
+        }
+        tcp.expires_after(std::chrono::seconds(10));
+        co_await tcp.async_connect(ep, boost::asio::use_awaitable);
+        ws_.set_option(boost::beast::websocket::stream_base::decorator(
+            [cookie, origin](boost::beast::websocket::request_type& req) {
+                if (!cookie.empty()) req.set(http::field::cookie, "eelchat_session=" + cookie);
+                if (!origin.empty()) req.set(http::field::origin, origin);
+            }));
+        // Deadlines come from the TCP layer's expiry (no WebSocket timeout options, which would clash).
+        boost::beast::websocket::response_type res;
+        boost::system::error_code ec;
+        co_await ws_.async_handshake(res, "localhost", target, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        tcp.expires_never();
+        co_return ec ? res.result_int() : 101u;
+    }
+
+    // The next text frame, or nullopt when the connection closed (see close_code()).
+    boost::asio::awaitable<std::optional<std::string>> read() {
+        boost::beast::flat_buffer buffer;
+        boost::system::error_code ec;
+        co_await ws_.async_read(buffer, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (ec) {
+            closed_ = true;
+            co_return std::nullopt;
+        }
+        co_return boost::beast::buffers_to_string(buffer.data());
+    }
+
+    // Reads frames until `want` message sequence numbers arrived, the socket closed, or `limit` passed.
+    // Returns the numbers in arrival order (data-seq attributes of the pushed message fragments).
+    boost::asio::awaitable<std::vector<std::int64_t>> collect(std::size_t want, std::chrono::seconds limit) {
+        static const std::regex seq_re(R"(data-seq="(\d+)\")");
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        auto& tcp = boost::beast::get_lowest_layer(ws_);
+        while (seqs_.size() < want && std::chrono::steady_clock::now() < deadline) {
+            tcp.expires_at(deadline);
+            auto frame = co_await read();
+            tcp.expires_never();
+            if (!frame) break;
+            frames_.push_back(*frame);
+            for (std::sregex_iterator it(frame->begin(), frame->end(), seq_re), end; it != end; ++it)
+                seqs_.push_back(std::stoll((*it)[1]));
+        }
+        co_return seqs_;
+    }
+
+    boost::asio::awaitable<void> close() {
+        boost::system::error_code ec;
+        co_await ws_.async_close(boost::beast::websocket::close_code::normal,
+                                 boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    }
+
+    bool closed() const { return closed_; }
+    unsigned close_code() const { return ws_.reason().code; }
+    const std::vector<std::string>& frames() const { return frames_; }
+    const std::vector<std::int64_t>& seqs() const { return seqs_; }
+
+private:
+    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    std::vector<std::string> frames_;
+    std::vector<std::int64_t> seqs_;
+    bool closed_ = false;
+};
+
+} // namespace eelchat::test
