@@ -63,13 +63,7 @@ bool run_migrations(const config& cfg, const logger& log) {
     asio::io_context ctx;
     bool ok = false;
     asio::co_spawn(ctx, migrate(cfg, log), [&](std::exception_ptr e, bool r) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                log.error("migrations_failed", {{"what", ex.what()}});
-            }
-        }
+        log_exceptions{log, "migrations_failed"}(e);
         ok = !e && r;
     });
     ctx.run();

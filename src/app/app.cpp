@@ -63,14 +63,7 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
     routes::add_chat_routes(router_);
     routes::add_realtime_routes(router_);
     shared_->hub->attach(ctx.get_executor(), &subscribers_);
-    asio::co_spawn(ctx, housekeeping(), [log = shared_->log](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log.error("housekeeping_crashed", {{"what", ex.what()}});
-        }
-    });
+    asio::co_spawn(ctx, housekeeping(), log_exceptions{shared_->log, "housekeeping_crashed"});
 }
 
 asio::awaitable<void> app::housekeeping() {

@@ -109,6 +109,16 @@ std::string format_log_line(log_level level, std::string_view event, std::initia
     return line;
 }
 
+std::string exception_message(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        return ex.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
 logger::logger(log_level min, sink_fn sink)
     : min_(min), sink_(sink ? std::make_shared<const sink_fn>(std::move(sink)) : nullptr) {}
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -64,6 +65,19 @@ public:
 private:
     log_level min_;
     std::shared_ptr<const sink_fn> sink_;
+};
+
+// The message of an exception in flight ("unknown exception" for one that is not a std::exception).
+std::string exception_message(const std::exception_ptr& e);
+
+// A completion handler for co_spawn: logs an exception that escaped the coroutine as `event` at error
+// level (a bug: expected failures travel as error codes), and does nothing otherwise.
+struct log_exceptions {
+    logger log;
+    std::string_view event;
+    void operator()(std::exception_ptr e) const {
+        if (e) log.error(event, {{"what", exception_message(e)}});
+    }
 };
 
 // Formats one line: "ts=... level=info event=name key=value ...". Values with spaces, quotes, '=' or

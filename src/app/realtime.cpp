@@ -35,14 +35,6 @@ db::pool_config hub_pool_config(const config& cfg) {
     return pc;
 }
 
-void log_failure(const logger& log, std::exception_ptr e, std::string_view what) {
-    if (!e) return;
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        log.error(what, {{"what", ex.what()}});
-    }
-}
 
 } // namespace
 
@@ -83,13 +75,6 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
         for (auto& [ex, registry] : workers) asio::post(ex, [f, registry = registry] { f(*registry); });
     }
 
-    std::shared_ptr<const std::string> frame_for(const db::message_row& m) {
-        auto frame = std::make_shared<std::string>();
-        *frame = "<div id=\"messages\" hx-swap-oob=\"beforeend\">";
-        *frame += render::render_message(tpl, m);
-        *frame += "</div>";
-        return frame;
-    }
 
     // Reads the channel forward from what was delivered and posts each batch to every worker. One reader
     // per channel; announcements that arrive meanwhile make it read once more.
@@ -120,7 +105,7 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
             if (!rows->empty() && st.delivered == from) {
                 auto batch = std::make_shared<std::vector<delivery>>();
                 batch->reserve(rows->size());
-                for (const auto& m : *rows) batch->push_back(delivery{m.seq, frame_for(m)});
+                for (const auto& m : *rows) batch->push_back(delivery{m.seq, std::make_shared<const std::string>(render::message_frame(tpl, m))});
                 st.delivered = rows->back().seq;
                 to_workers([channel_id, batch](subscriber_registry& r) { r.deliver(channel_id, *batch); });
             }
@@ -137,7 +122,7 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
 
     void spawn_read(std::string channel_id) {
         asio::co_spawn(ctx, read_forward(std::move(channel_id)),
-                       [log = log](std::exception_ptr e) { log_failure(log, e, "realtime_read_crashed"); });
+                       log_exceptions{log, "realtime_read_crashed"});
     }
 
     // After a failed read, every tracked channel is read again in a second (the listener's resync covers
@@ -170,9 +155,7 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
             spawn_read(std::move(channel_id));
         } else if (kind == 'c') {
             std::string channel_id(rest);
-            auto notice = std::make_shared<const std::string>(
-                "<div id=\"messages\" hx-swap-oob=\"beforeend\"><p id=\"channel-gone\" class=\"text-center "
-                "text-red-600 py-2\" role=\"alert\">This channel was deleted.</p></div>");
+            auto notice = render::channel_gone_frame();
             to_workers([channel_id, notice](subscriber_registry& r) { r.channel_deleted(channel_id, notice); });
         } else if (kind == 's') {
             std::string hash(rest);
@@ -213,7 +196,7 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
 
 realtime_hub::realtime_hub(const config& cfg, logger log) : impl_(std::make_shared<impl>(cfg, std::move(log))) {
     asio::co_spawn(impl_->ctx, impl_->listener->run(),
-                   [log = impl_->log](std::exception_ptr e) { log_failure(log, e, "realtime_listener_crashed"); });
+                   log_exceptions{impl_->log, "realtime_listener_crashed"});
     thread_ = std::thread([impl = impl_] { impl->ctx.run(); });
 }
 

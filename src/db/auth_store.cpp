@@ -8,10 +8,6 @@ namespace asio = boost::asio;
 
 namespace {
 std::string seconds(std::chrono::seconds s) { return std::to_string(s.count()); }
-std::optional<std::string> opt(const pg_result& r, int row, int col) {
-    auto v = r.get_optional(row, col);
-    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
-}
 } // namespace
 
 asio::awaitable<result<std::optional<session_row>>> find_session(pool& db, std::string token_hash) {
@@ -25,9 +21,9 @@ asio::awaitable<result<std::optional<session_row>>> find_session(pool& db, std::
     session_row s;
     s.token_hash = std::string(r->get(0, 0));
     s.csrf_token = std::string(r->get(0, 1));
-    s.user_id = opt(*r, 0, 2);
+    s.user_id = optional_text(*r, 0, 2);
     s.email = std::string(r->get(0, 3));
-    s.display_name = opt(*r, 0, 4);
+    s.display_name = optional_text(*r, 0, 4);
     co_return std::optional<session_row>(std::move(s));
 }
 

@@ -13,10 +13,6 @@ membership_row membership_at(const pg_result& r, int row) {
                           r.get(row, 3) == "t"};
 }
 
-std::optional<std::string> opt(const pg_result& r, int row, int col) {
-    auto v = r.get_optional(row, col);
-    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
-}
 
 // The columns of a rendered message, read through the author's membership to their display name.
 constexpr std::string_view message_columns =
@@ -34,8 +30,8 @@ std::vector<message_row> message_rows(const pg_result& r) {
         message_row m;
         m.id = std::string(r.get(i, 0));
         m.seq = to_int(r.get(i, 1)).value_or(0);
-        m.membership_id = opt(r, i, 2);
-        m.display_name = opt(r, i, 3);
+        m.membership_id = optional_text(r, i, 2);
+        m.display_name = optional_text(r, i, 3);
         m.is_system = r.get(i, 4) == "t";
         m.text = std::string(r.get(i, 5));
         m.created_iso = std::string(r.get(i, 6));

@@ -20,15 +20,6 @@ using std::chrono::steady_clock;
 
 namespace {
 
-std::string what_of(const std::exception_ptr& e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        return ex.what();
-    } catch (...) {
-        return "unknown exception";
-    }
-}
 
 std::int64_t ms_since(steady_clock::time_point t) {
     return std::chrono::duration_cast<milliseconds>(steady_clock::now() - t).count();
@@ -203,7 +194,7 @@ asio::awaitable<bool> listener::resync(const char* reason) {
     // Interrupted by stop(): whatever it threw was our cancellation, not the application's failure.
     if (stopped_) co_return false;
     if (failure) {
-        log_.error("listener_resync_failed", {{"reason", reason}, {"error", what_of(failure)}});
+        log_.error("listener_resync_failed", {{"reason", reason}, {"error", exception_message(failure)}});
         co_return false;
     }
     log_.info("listener_resynced", {{"reason", reason}, {"ms", ms_since(started)}});
@@ -223,7 +214,7 @@ asio::awaitable<bool> listener::deliver(connection& conn) {
             cb_.on_notification(n);
         } catch (...) {
             log_.error("listener_notification_failed",
-                       {{"channel", n.channel}, {"error", what_of(std::current_exception())}});
+                       {{"channel", n.channel}, {"error", exception_message(std::current_exception())}});
             co_return false;
         }
     }

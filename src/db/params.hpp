@@ -45,6 +45,12 @@ result<T> failure(boost::system::error_code ec) {
     return result<T>(boost::system::in_place_error, ec);
 }
 
+// A nullable text column as an owned string.
+inline std::optional<std::string> optional_text(const pg_result& r, int row, int col) {
+    auto v = r.get_optional(row, col);
+    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+}
+
 // Parses a bigint/integer column; nullopt when it is not a number (a bug in the query, not user input).
 inline std::optional<std::int64_t> to_int(std::string_view s) {
     std::int64_t v = 0;

@@ -40,14 +40,7 @@ public:
 
     void run(const server::handler_factory& factory, server_limits limits, std::atomic<std::uint64_t>& ids) {
         handler_ = factory(ctx_);
-        asio::co_spawn(ctx_, accept_loop(limits, ids), [log = log_](std::exception_ptr e) {
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                log.error("accept_loop_failed", {{"what", ex.what()}});
-            }
-        });
+        asio::co_spawn(ctx_, accept_loop(limits, ids), log_exceptions{log_, "accept_loop_failed"});
         ctx_.run();
         // Destroy the handler (pools, sockets) while the io_context it uses still exists. After a forced
         // stop, suspended coroutines may still refer to it: then it is left alone (see server::join).
@@ -86,14 +79,7 @@ private:
             }
             socket.set_option(tcp::no_delay(true), ec);
             asio::co_spawn(ctx_, serve_http_connection(std::move(socket), *handler_, registry_, limits, log_, ids),
-                           [log = log_](std::exception_ptr e) {
-                               if (!e) return;
-                               try {
-                                   std::rethrow_exception(e);
-                               } catch (const std::exception& ex) {
-                                   log.error("connection_failed", {{"what", ex.what()}});
-                               }
-                           });
+                           log_exceptions{log_, "connection_failed"});
         }
     }
 

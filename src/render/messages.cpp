@@ -19,6 +19,29 @@ std::string render_message(templates& tpl, const db::message_row& m) {
     return tpl.render("message", d);
 }
 
+namespace {
+constexpr std::string_view oob_open = "<div id=\"messages\" hx-swap-oob=\"beforeend\">";
+constexpr std::string_view oob_close = "</div>";
+} // namespace
+
+std::string message_frame(templates& tpl, const db::message_row& m) {
+    std::string frame(oob_open);
+    frame += render_message(tpl, m);
+    frame += oob_close;
+    return frame;
+}
+
+std::shared_ptr<const std::string> channel_gone_frame() {
+    static const auto frame = [] {
+        std::string f(oob_open);
+        f.append("<p id=\"channel-gone\" class=\"text-center text-red-600 py-2\" role=\"alert\">");
+        f.append("This channel was deleted.</p>");
+        f.append(oob_close);
+        return std::make_shared<const std::string>(std::move(f));
+    }();
+    return frame;
+}
+
 std::string render_messages(templates& tpl, std::span<const db::message_row> ms) {
     std::string out;
     for (const auto& m : ms) out += render_message(tpl, m);

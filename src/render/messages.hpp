@@ -5,6 +5,7 @@
 #include "db/chat_store.hpp"
 #include "render/templates.hpp"
 
+#include <memory>
 #include <span>
 #include <string>
 
@@ -15,6 +16,10 @@ namespace eelchat::render {
 std::string author_label(const db::message_row& m);
 
 std::string render_message(templates& tpl, const db::message_row& m);
+// A message as the WebSocket pushes it: an htmx out-of-band fragment appended to #messages.
+std::string message_frame(templates& tpl, const db::message_row& m);
+// The frame that tells an open channel page its channel was deleted.
+std::shared_ptr<const std::string> channel_gone_frame();
 std::string render_messages(templates& tpl, std::span<const db::message_row> ms);
 
 } // namespace eelchat::render

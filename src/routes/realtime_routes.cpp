@@ -51,8 +51,10 @@ struct subscription {
     bool tracked = false; // the hub counts this subscriber
 };
 
-std::shared_ptr<const std::string> oob(std::string inner) {
-    return std::make_shared<const std::string>("<div id=\"messages\" hx-swap-oob=\"beforeend\">" + inner + "</div>");
+std::shared_ptr<const std::string> reload_frame() {
+    static const auto frame = std::make_shared<const std::string>(
+        "<div id=\"messages\" hx-swap-oob=\"beforeend\"><div _=\"init call window.location.reload()\"></div></div>");
+    return frame;
 }
 
 // Registers with the hub, then replays from the database what the browser has not seen, then lets the
@@ -60,7 +62,13 @@ std::shared_ptr<const std::string> oob(std::string inner) {
 asio::awaitable<void> catch_up(services& svc, std::shared_ptr<subscription> state, std::shared_ptr<subscriber> sub) {
     auto last = co_await svc.hub.track(state->channel_id);
     if (!last) {
-        sub->close(websocket::close_code::internal_error, "database unavailable; retrying");
+        if (last.error() == db::sqlstate::foreign_key_violation) {
+            // Deleted between the upgrade and now: the same notice as a deletion announced later.
+            sub->ws().send(render::channel_gone_frame());
+            sub->ws().close_after_queue(websocket::close_reason(websocket::close_code::normal, "channel deleted"));
+        } else {
+            sub->close(websocket::close_code::internal_error, "database unavailable; retrying");
+        }
         co_return;
     }
     if (state->removed) {
@@ -72,7 +80,7 @@ asio::awaitable<void> catch_up(services& svc, std::shared_ptr<subscription> stat
     std::int64_t from = state->cursor ? std::clamp<std::int64_t>(*state->cursor, 0, *last) : *last;
     sub->start_at(from);
     if (*last - from > max_replay) {
-        sub->ws().send(oob("<div _=\"init call window.location.reload()\"></div>"));
+        sub->ws().send(reload_frame());
         sub->ws().close_after_queue(websocket::close_reason(websocket::close_code::normal, "reload to catch up"));
         co_return;
     }
@@ -84,7 +92,8 @@ asio::awaitable<void> catch_up(services& svc, std::shared_ptr<subscription> stat
             sub->close(websocket::close_code::internal_error, "database unavailable; retrying");
             co_return;
         }
-        for (const auto& m : *rows) sub->send_caught_up(m.seq, oob(render::render_message(tpl, m)));
+        for (const auto& m : *rows)
+            sub->send_caught_up(m.seq, std::make_shared<const std::string>(render::message_frame(tpl, m)));
         if (!rows->empty()) from = rows->back().seq;
         if (rows->size() < static_cast<std::size_t>(catch_up_batch)) break;
         // Let the writer drain before the next page (bounded by the socket's own timeouts: a reader that
@@ -112,14 +121,7 @@ asio::awaitable<void> run_subscription(services& svc, std::shared_ptr<subscripti
     co_await ws->run(std::move(req), [&](std::shared_ptr<net::ws_session> s) {
         sub = std::make_shared<subscriber>(s, state->channel_id, state->session_hash, state->membership_id, 0);
         svc.subscribers.add(sub);
-        asio::co_spawn(s->get_executor(), catch_up(svc, state, sub), [log = svc.log](std::exception_ptr e) {
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                log.error("catch_up_failed", {{"what", ex.what()}});
-            }
-        });
+        asio::co_spawn(s->get_executor(), catch_up(svc, state, sub), log_exceptions{svc.log, "catch_up_failed"});
     });
     state->removed = true;
     if (sub) svc.subscribers.remove(sub);

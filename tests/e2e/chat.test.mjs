@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, launchBrowser, artifacts } from './support.mjs';
+import { startServer, launchBrowser, artifacts, signIn } from './support.mjs';
 
 let server, browser;
 before(async () => {
@@ -18,27 +18,9 @@ after(async () => {
   }
 });
 
-// A fresh browser context (its own cookies) signed in as `email` through the emailed link.
-async function signedIn(email, viewport) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => {
-    // Chromium logs every 4xx response; the refused empty message (422) is expected.
-    if (m.type() === 'error' && !/status of 422/.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(server.base + '/');
-  await page.getByPlaceholder('Enter your email address').fill(email);
-  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-  await page.getByText('Check your inbox').waitFor();
-  const link = await server.mail(email, /(http:\/\/\S+\/auth\/verify-link\/[0-9a-f]{64})/);
-  await page.goto(link.replace(/^http:\/\/localhost:\d+/, server.base));
-  await page.getByText('Select a community, or create a new one.').waitFor();
-  return { context, page, problems };
-}
+const signedIn = (email, viewport) => signIn(browser, server, email, viewport);
 
-test('sign in, create a community and a channel, post, and a second person joins and reads', async () => {
+test('sign in, create a community and a channel, post, and a second person joins and reads', { timeout: 120000 }, async () => {
   const alice = await signedIn('alice@example.com');
   const a = alice.page;
   await a.getByRole('button', { name: 'New community' }).click();
@@ -91,7 +73,7 @@ test('sign in, create a community and a channel, post, and a second person joins
   await bob.context.close();
 });
 
-test('an admin deletes a channel from the sidebar', async () => {
+test('an admin deletes a channel from the sidebar', { timeout: 120000 }, async () => {
   const carol = await signedIn('carol@example.com');
   const c = carol.page;
   await c.getByRole('button', { name: 'New community' }).click();

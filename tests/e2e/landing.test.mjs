@@ -17,7 +17,7 @@ after(async () => {
   }
 });
 
-test('the landing page renders with its styles, logo and scripts', async () => {
+test('the landing page renders with its styles, logo and scripts', { timeout: 120000 }, async () => {
   const page = await browser.newPage();
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
@@ -44,7 +44,7 @@ test('the landing page renders with its styles, logo and scripts', async () => {
   await page.close();
 });
 
-test('an unknown page says so, in the same look', async () => {
+test('an unknown page says so, in the same look', { timeout: 120000 }, async () => {
   const page = await browser.newPage();
   const res = await page.goto(server.base + '/no/such/page');
   assert.equal(res.status(), 404);

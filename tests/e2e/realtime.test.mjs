@@ -2,7 +2,7 @@
 // messages without reloading, and a page whose connection was cut gets what it missed, once, in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser } from './support.mjs';
+import { startServer, launchBrowser, signIn } from './support.mjs';
 
 let a, b, browser;
 before(async () => {
@@ -16,20 +16,7 @@ after(async () => {
   await a?.stop();
 });
 
-async function signedIn(server, email) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(server.base + '/');
-  await page.getByPlaceholder('Enter your email address').fill(email);
-  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
-  await page.getByText('Check your inbox').waitFor();
-  const link = await server.mail(email, /(http:\/\/\S+\/auth\/verify-link\/[0-9a-f]{64})/);
-  await page.goto(link);
-  await page.getByText('Select a community, or create a new one.').waitFor();
-  return { context, page, problems };
-}
+const signedIn = (server, email) => signIn(browser, server, email);
 
 async function send(page, text) {
   await page.locator('#text').fill(text);
@@ -39,7 +26,7 @@ async function send(page, text) {
 
 const texts = (page) => page.locator('#messages .message p').allInnerTexts();
 
-test('messages appear live across instances, and after a cut connection nothing is missed or doubled', async () => {
+test('messages appear live across instances, and after a cut connection nothing is missed or doubled', { timeout: 120000 }, async () => {
   const alice = await signedIn(a, 'alice@example.com');
   await alice.page.getByRole('button', { name: 'New community' }).click();
   await alice.page.getByRole('button', { name: 'New channel' }).click();
@@ -60,8 +47,10 @@ test('messages appear live across instances, and after a cut connection nothing 
   await alice.page.locator('#messages').getByText('hi alice').waitFor();
 
   // Cut Bob's connection: his instance goes away (closing with 1012) and comes back on the same port.
-  const closed = bob.page.evaluate(() => new Promise((resolve) =>
-    document.body.addEventListener('htmx:wsClose', (e) => resolve(e.detail.event.code), { once: true })));
+  const closed = bob.page.evaluate(() => new Promise((resolve, reject) => {
+    document.body.addEventListener('htmx:wsClose', (e) => resolve(e.detail.event.code), { once: true });
+    setTimeout(() => reject(new Error('the WebSocket did not close')), 30000);
+  }));
   await b.stop();
   const code = await closed;
   if (code !== 1012) console.log(b.log());

@@ -83,7 +83,11 @@ export async function startServer(extraEnv = {}, options = {}) {
     async stop() {
       const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
       proc.kill('SIGTERM');
+      // A graceful stop takes well under its 10 s grace period; a hang is a failure, not a stuck suite.
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
       const result = await exited;
+      clearTimeout(timer);
+      if (result.signal === 'SIGKILL') throw new Error('eelchat did not stop on SIGTERM:\n' + log);
       if (owned && !options.keepDatabase) {
         try { psql(adminUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`); } catch { /* best effort */ }
       }
@@ -98,4 +102,24 @@ export async function launchBrowser() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
+}
+
+// A fresh browser context (its own cookies) signed in as `email` on `server` through the emailed link.
+// `problems` collects page errors and console errors (Chromium's log line for an expected 422 aside).
+export async function signIn(browser, server, email, viewport) {
+  const context = await browser.newContext(viewport ? { viewport } : {});
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 422/.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(server.base + '/');
+  await page.getByPlaceholder('Enter your email address').fill(email);
+  await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+  await page.getByText('Check your inbox').waitFor();
+  const link = await server.mail(email, /(http:\/\/\S+\/auth\/verify-link\/[0-9a-f]{64})/);
+  await page.goto(link);
+  await page.getByText('Select a community, or create a new one.').waitFor();
+  return { context, page, problems };
 }

@@ -11,15 +11,6 @@ namespace {
 
 std::string location(const test::response& r) { return std::string(r[http::field::location]); }
 
-void sql(const std::string& url, const std::string& statement) {
-    boost::asio::io_context ctx;
-    auto r = test::run_async(ctx, [&]() -> boost::asio::awaitable<db::result<void>> {
-        auto conn = co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
-        if (!conn) co_return conn.error();
-        co_return co_await (*conn)->execute(statement, std::chrono::steady_clock::now() + std::chrono::seconds(5));
-    }());
-    REQUIRE(r.has_value());
-}
 
 // The path of the emailed link, "/auth/verify-link/<token>".
 std::string link_path(test::app_server& app, const std::string& email) {
@@ -84,7 +75,7 @@ TEST_CASE("expired, malformed and unknown links are refused", "[pg][auth]") {
     b.get("/");
     b.post("/auth/send-link", {{"email", "carol@example.com"}});
     auto path = link_path(app, "carol@example.com");
-    sql(app.db.url(), "UPDATE sign_in_links SET expires_at = now() - interval '1 second'");
+    test::sql_exec(app.db.url(), "UPDATE sign_in_links SET expires_at = now() - interval '1 second'");
     CHECK(location(b.get(path)) == "/signin?error=invalid-link");
     CHECK(location(b.get("/auth/verify-link/not-a-token")) == "/signin?error=invalid-link");
     CHECK(location(b.get("/auth/verify-link/" + std::string(64, 'a'))) == "/signin?error=invalid-link");
@@ -126,7 +117,7 @@ TEST_CASE("a code works for three minutes and three tries", "[pg][auth]") {
     b.get("/verify-code?email=dan%40example.com");
     b.post("/auth/send-code", {{"email", "dan@example.com"}});
     auto fresh = app.mail.last_match("dan@example.com", R"(\b(\d{6})\b)");
-    sql(app.db.url(), "UPDATE sign_in_codes SET expires_at = now() - interval '1 second'");
+    test::sql_exec(app.db.url(), "UPDATE sign_in_codes SET expires_at = now() - interval '1 second'");
     CHECK(location(b.post("/auth/verify-code", {{"email", "dan@example.com"}, {"code", fresh}})) ==
           "/verify-code?email=dan%40example.com&error=code-expired");
 

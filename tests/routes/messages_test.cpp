@@ -14,17 +14,6 @@ namespace {
 std::string location(const test::response& r) { return std::string(r[http::field::location]); }
 std::string last_segment(const std::string& l) { return l.substr(l.rfind('/') + 1); }
 
-std::string scalar(const std::string& url, const std::string& sql) {
-    boost::asio::io_context ctx;
-    return test::run_async(ctx, [&]() -> boost::asio::awaitable<std::string> {
-        auto conn = co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
-        if (!conn) co_return "connect failed";
-        std::vector<db::param> none;
-        auto r = co_await (*conn)->query(sql, none, std::chrono::steady_clock::now() + std::chrono::seconds(10));
-        if (!r) co_return "query failed: " + r.error().message();
-        co_return std::string(r->rows() ? r->get(0, 0) : "");
-    }());
-}
 
 struct channel_fixture {
     test::app_server app;
@@ -69,14 +58,14 @@ TEST_CASE("a posted message is stored once and shown escaped, with its author an
 
     // The same client id again (a double click, a retry): still one message.
     CHECK(f.post("<script>alert('x')</script>\n<b hx-get=\"/app\">second line</b>", cid).result() == http::status::ok);
-    CHECK(scalar(f.app.db.url(), "SELECT count(*) FROM messages") == "1");
+    CHECK(test::sql_value(f.app.db.url(), "SELECT count(*) FROM messages") == "1");
 
     auto shown = f.alice.get(f.url).body();
     CHECK_THAT(shown, Catch::Contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\n&lt;b hx-get=&quot;/app&quot;&gt;"));
     CHECK_THAT(shown, !Catch::Contains("<script>alert"));
     CHECK_THAT(shown, Catch::Contains("hx-disable"));
     CHECK_THAT(shown, Catch::Contains("whitespace-pre-wrap"));
-    const auto membership = scalar(f.app.db.url(), "SELECT id FROM memberships LIMIT 1");
+    const auto membership = test::sql_value(f.app.db.url(), "SELECT id FROM memberships LIMIT 1");
     CHECK_THAT(shown, Catch::Contains("User " + membership.substr(0, 4)));
 
     // A display name replaces "User xxxx".
@@ -100,11 +89,11 @@ TEST_CASE("empty, too long and badly encoded messages are refused with a visible
         CHECK_THAT(r.body(), Catch::Contains(b.says));
         CHECK_THAT(r.body(), Catch::Contains("id=\"compose-error\""));
     }
-    CHECK(scalar(f.app.db.url(), "SELECT count(*) FROM messages") == "0");
+    CHECK(test::sql_value(f.app.db.url(), "SELECT count(*) FROM messages") == "0");
     // Exactly 4,000 characters is fine; so is a message without a valid client id refused, not stored twice.
     CHECK(f.post(four_thousand_one.substr(2), cid).result() == http::status::ok);
     CHECK(f.post("hello", "not-a-uuid").result() == http::status::unprocessable_entity);
-    CHECK(scalar(f.app.db.url(), "SELECT count(*) FROM messages") == "1");
+    CHECK(test::sql_value(f.app.db.url(), "SELECT count(*) FROM messages") == "1");
 }
 
 TEST_CASE("messages get gap-free sequence numbers in order", "[pg][messages]") {
@@ -113,15 +102,15 @@ TEST_CASE("messages get gap-free sequence numbers in order", "[pg][messages]") {
         auto cid = f.client_id(f.alice.get(f.url));
         REQUIRE(f.post("message " + std::to_string(i), cid).result() == http::status::ok);
     }
-    CHECK(scalar(f.app.db.url(), "SELECT string_agg(seq::text, ',' ORDER BY seq) FROM messages") == "1,2,3,4,5");
-    CHECK(scalar(f.app.db.url(), "SELECT last_seq FROM channels WHERE id = '" + f.channel_id + "'") == "5");
+    CHECK(test::sql_value(f.app.db.url(), "SELECT string_agg(seq::text, ',' ORDER BY seq) FROM messages") == "1,2,3,4,5");
+    CHECK(test::sql_value(f.app.db.url(), "SELECT last_seq FROM channels WHERE id = '" + f.channel_id + "'") == "5");
     auto page = f.alice.get(f.url).body();
     CHECK(page.find("message 1") < page.find("message 5")); // oldest first
 }
 
 TEST_CASE("a long channel opens with its newest 50 messages and pages back 50 at a time", "[pg][messages]") {
     channel_fixture f;
-    scalar(f.app.db.url(),
+    test::sql_value(f.app.db.url(),
            "WITH c AS (UPDATE channels SET last_seq = 120 WHERE id = '" + f.channel_id + "' RETURNING id)"
            " INSERT INTO messages (channel_id, seq, membership_id, text)"
            " SELECT c.id, n, (SELECT id FROM memberships LIMIT 1), 'note ' || n FROM c, generate_series(1, 120) n");

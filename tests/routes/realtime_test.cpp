@@ -24,15 +24,6 @@ constexpr std::string_view origin = "http://localhost:8080"; // the fixtures' BA
 std::string location(const test::response& r) { return std::string(r[http::field::location]); }
 std::string last_segment(const std::string& l) { return l.substr(l.rfind('/') + 1); }
 
-void sql(const std::string& url, const std::string& statement) {
-    asio::io_context ctx;
-    auto r = test::run_async(ctx, [&]() -> asio::awaitable<db::result<void>> {
-        auto conn = co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
-        if (!conn) co_return conn.error();
-        co_return co_await (*conn)->execute(statement, std::chrono::steady_clock::now() + std::chrono::seconds(20));
-    }());
-    REQUIRE(r.has_value());
-}
 
 std::vector<std::int64_t> range(std::int64_t from, std::int64_t to) {
     std::vector<std::int64_t> v(static_cast<std::size_t>(to - from + 1));
@@ -165,7 +156,7 @@ TEST_CASE("nothing is lost when the listener's backend is killed or PostgreSQL r
     subs.collect(std::chrono::seconds(60));
 
     cluster::post_many(c.alice, c.x, 30, "before");
-    sql(c.a.db.url(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'eelchat-listener'");
+    test::sql_exec(c.a.db.url(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'eelchat-listener'");
     cluster::post_many(c.bob, c.x, 30, "after-kill");
 
     test::run_env_command("EELCHAT_TEST_PG_STOP");
@@ -193,7 +184,7 @@ TEST_CASE("a reader that stalls is cut off without slowing the others, and catch
                       {c.a.port(), c.x + "/connect?after=0", c.bob.cookie(), 0, 4096, false}});
     subs.collect(std::chrono::seconds(60));
     const std::string channel_id = last_segment(c.x);
-    sql(c.a.db.url(),
+    test::sql_exec(c.a.db.url(),
         "WITH ch AS (UPDATE channels SET last_seq = 1400 WHERE id = '" + channel_id + "' RETURNING id)"
         " INSERT INTO messages (channel_id, seq, membership_id, text)"
         " SELECT ch.id, n, (SELECT id FROM memberships LIMIT 1), '" + big + " ' || n FROM ch, generate_series(1, 1400) n");

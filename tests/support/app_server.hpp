@@ -63,6 +63,32 @@ private:
     mailbox& box_;
 };
 
+// Runs one or more statements on a database (test set-up: ageing rows, killing backends, bulk data).
+inline void sql_exec(const std::string& url, const std::string& statements) {
+    boost::asio::io_context ctx;
+    auto r = run_async(ctx, [&]() -> boost::asio::awaitable<db::result<void>> {
+        auto conn = co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
+        if (!conn) co_return conn.error();
+        co_return co_await (*conn)->execute(statements, std::chrono::steady_clock::now() + std::chrono::seconds(20));
+    }());
+    REQUIRE(r.has_value());
+}
+
+// The first column of the first row of a query ("" when there is no row).
+inline std::string sql_value(const std::string& url, const std::string& query) {
+    boost::asio::io_context ctx;
+    auto v = run_async(ctx, [&]() -> boost::asio::awaitable<db::result<std::string>> {
+        auto conn = co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
+        if (!conn) co_return conn.error();
+        std::vector<db::param> none;
+        auto r = co_await (*conn)->query(query, none, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+        if (!r) co_return r.error();
+        co_return std::string(r->rows() ? r->get(0, 0) : "");
+    }());
+    REQUIRE(v.has_value());
+    return *v;
+}
+
 inline void apply_all_migrations(const std::string& url) {
     boost::asio::io_context ctx;
     auto applied = run_async(ctx, [&]() -> boost::asio::awaitable<db::result<int>> {
