@@ -9,14 +9,14 @@ let server, browser;
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-});
+}, { timeout: 60000 });
 after(async () => {
   await browser?.close();
   if (server) {
     const { code } = await server.stop();
     assert.equal(code, 0, 'eelchat exits 0 on SIGTERM');
   }
-});
+}, { timeout: 60000 });
 
 const signedIn = (email, viewport) => signIn(browser, server, email, viewport);
 

@@ -8,14 +8,14 @@ let server, browser;
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
-});
+}, { timeout: 60000 });
 after(async () => {
   await browser?.close();
   if (server) {
     const { code } = await server.stop();
     assert.equal(code, 0, 'eelchat exits 0 on SIGTERM');
   }
-});
+}, { timeout: 60000 });
 
 test('the landing page renders with its styles, logo and scripts', { timeout: 120000 }, async () => {
   const page = await browser.newPage();

@@ -44,6 +44,7 @@ export async function startServer(extraEnv = {}, options = {}) {
   const env = { ...process.env, DATABASE_URL: withDatabase(adminUrl, db), PORT: String(port), THREADS: '2',
     BASE_URL: `http://localhost:${port}`, ...extraEnv };
   const proc = spawn(bin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
   let log = '';
   let out = ''; // standard output: where eelchat prints emails when it has no SMTP settings
   proc.stdout.on('data', (chunk) => { out += chunk; });
@@ -80,9 +81,9 @@ export async function startServer(extraEnv = {}, options = {}) {
       }
       throw new Error(`no email to ${to} matching ${pattern}:\n${out}`);
     },
+    // Stops the server (once; later calls return the same result) and drops its database if it owns it.
     async stop() {
-      const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
-      proc.kill('SIGTERM');
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       // A graceful stop takes well under its 10 s grace period; a hang is a failure, not a stuck suite.
       const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
       const result = await exited;
