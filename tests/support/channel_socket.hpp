@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <atomic>
 #include <optional>
 #include <regex>
 #include <string>
@@ -71,8 +72,10 @@ public:
             tcp.expires_never();
             if (!frame) break;
             frames_.push_back(*frame);
-            for (std::sregex_iterator it(frame->begin(), frame->end(), seq_re), end; it != end; ++it)
+            for (std::sregex_iterator it(frame->begin(), frame->end(), seq_re), end; it != end; ++it) {
                 seqs_.push_back(std::stoll((*it)[1]));
+                received_.fetch_add(1, std::memory_order_release);
+            }
         }
         co_return seqs_;
     }
@@ -84,6 +87,8 @@ public:
     }
 
     bool closed() const { return closed_; }
+    // How many messages collect() has read so far; safe to read from another thread.
+    std::size_t received() const { return received_.load(std::memory_order_acquire); }
     unsigned close_code() const { return ws_.reason().code; }
     const std::vector<std::string>& frames() const { return frames_; }
     const std::vector<std::int64_t>& seqs() const { return seqs_; }
@@ -93,6 +98,7 @@ private:
     std::vector<std::string> frames_;
     std::vector<std::int64_t> seqs_;
     bool closed_ = false;
+    std::atomic<std::size_t> received_{0};
 };
 
 } // namespace eelchat::test
