@@ -4,22 +4,24 @@
 
 namespace eelchat::routes {
 
-net::http_response html_response(http::status status, std::string body) {
+namespace {
+// Pages and messages are per-user and change: never cached.
+net::http_response uncached(http::status status, std::string_view content_type, std::string body) {
     net::http_response res{status, 11};
-    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.set(http::field::content_type, content_type);
     res.set(http::field::cache_control, "no-store");
     res.body() = std::move(body);
     res.prepare_payload();
     return res;
 }
+} // namespace
+
+net::http_response html_response(http::status status, std::string body) {
+    return uncached(status, "text/html; charset=utf-8", std::move(body));
+}
 
 net::http_response text_response(http::status status, std::string body) {
-    net::http_response res{status, 11};
-    res.set(http::field::content_type, "text/plain; charset=utf-8");
-    res.set(http::field::cache_control, "no-store");
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
+    return uncached(status, "text/plain; charset=utf-8", std::move(body));
 }
 
 net::http_response redirect_response(std::string_view location) {

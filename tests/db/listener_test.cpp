@@ -32,6 +32,7 @@ using eelchat::test::leftovers;
 using eelchat::test::ok;
 using eelchat::test::open_connection;
 using eelchat::test::run_async;
+using eelchat::test::sleep_for;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
@@ -113,11 +114,6 @@ struct harness {
     std::optional<db::listener> listener;
     asio::io_context ctx;
 };
-
-asio::awaitable<void> sleep_for(steady_clock::duration d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(asio::use_awaitable);
-}
 
 // Polls `done` in small steps on the io_context until it holds; fails the test after `limit`.
 asio::awaitable<void> wait_until(std::function<bool()> done, steady_clock::duration limit, std::string what) {

@@ -24,6 +24,7 @@ using eelchat::test::in;
 using eelchat::test::ok;
 using eelchat::test::open_connection;
 using eelchat::test::run_async;
+using eelchat::test::sleep_for;
 using std::chrono::steady_clock;
 
 namespace {
@@ -36,11 +37,6 @@ db::pool_config config_for(std::string conninfo) {
     c.connect_timeout = 1s;
     c.application_name = "eelchat-tests";
     return c;
-}
-
-asio::awaitable<void> sleep_for(steady_clock::duration d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(asio::use_awaitable);
 }
 
 // The backend pid serving a pooled query.

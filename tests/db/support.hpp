@@ -1,6 +1,9 @@
 // Helpers shared by the database tests.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "db/connection.hpp"
 
 #include <catch2/catch.hpp>
@@ -34,6 +37,12 @@ inline boost::asio::awaitable<std::unique_ptr<db::connection>> open_connection(s
                                               logger::null());
     if (!c) FAIL("connect failed: " << c.error().message());
     co_return std::move(*c);
+}
+
+// Waits on the calling coroutine's executor (the tests' way to let time pass without blocking the loop).
+inline boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d) {
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
+    co_await t.async_wait(boost::asio::use_awaitable);
 }
 
 } // namespace eelchat::test
