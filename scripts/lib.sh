@@ -14,6 +14,7 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 # Debian packages the build and the server need; the tests add a few.
 BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config git ca-certificates
     libboost1.81-dev libboost-json1.81-dev libpq-dev libssl-dev libkainjow-mustache-dev catch2
+    libpugixml-dev zlib1g-dev
     postgresql acl curl)
 TEST_PACKAGES=(chromium python3 python3-aiosmtpd openssl)
 
