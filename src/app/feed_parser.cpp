@@ -247,7 +247,13 @@ std::optional<time_point> first_date(const pugi::xml_node& n, std::initializer_l
     return std::nullopt;
 }
 
+// Every field becomes valid UTF-8 without NULs or control characters, as PostgreSQL text and the chat
+// need, whatever encoding the feed really used.
 void finish(feed_entry& e, std::vector<feed_entry>& out) {
+    e.id = clean_text(e.id);
+    e.link = clean_text(e.link);
+    e.content = clean_text(e.content);
+    e.summary = clean_text(e.summary);
     if (e.id.empty()) e.id = !e.link.empty() ? e.link : e.title;
     if (!e.id.empty()) out.push_back(std::move(e));
 }

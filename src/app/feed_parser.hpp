@@ -26,7 +26,9 @@ struct feed_error {
 // link), title, dc:creator or author, pubDate or dc:date, content:encoded, description; Atom entry id,
 // link (rel="alternate" or no rel, else the first), title, author/name (else the feed's author), published
 // or updated, content, summary. Titles become plain text; content and summary stay HTML (Atom
-// type="text" is escaped, type="xhtml" serialised). Entries without id, link and title are skipped.
+// type="text" is escaped, type="xhtml" serialised). Entries without id, link and title are skipped. Every
+// field is valid UTF-8 without control characters (bytes the document's real encoding would have
+// meant otherwise become U+FFFD). UTF-16 and ISO-8859-1 documents are converted, by BOM or declaration.
 boost::system::result<parsed_feed, feed_error> parse_feed(std::string_view xml);
 
 // RFC 822 / RFC 1123 dates as RSS uses them ("Sat, 25 May 2024 15:49:51 GMT", "+0200", "EST", 2-digit

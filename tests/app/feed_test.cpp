@@ -352,3 +352,27 @@ TEST_CASE("entries are ordered by date when every entry has one", "[unit][feed]"
     plan = feeds::entries_to_post(feed, std::nullopt, 10);
     CHECK(ids(plan) == strings{"old"});
 }
+
+TEST_CASE("feeds in other encodings, or lying about theirs, still give valid UTF-8", "[unit][feed]") {
+    auto latin1 =
+        feeds::parse_feed("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel>"
+                          "<item><guid>caf\xe9</guid><title>Gr\xfc\xdf"
+                          "e</title></item></channel></rss>");
+    REQUIRE(latin1.has_value());
+    REQUIRE(latin1->entries.size() == 1);
+    CHECK(latin1->entries[0].id == "caf\xc3\xa9");
+    CHECK(latin1->entries[0].title == "Gr\xc3\xbc\xc3\x9f"
+                                      "e");
+
+    auto lying =
+        feeds::parse_feed("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
+                          "<item><guid>id\xff</guid><title>t\x01</title><link>https://x.example/\xe9</link>"
+                          "<description>d\xc3</description></item></channel></rss>");
+    REQUIRE(lying.has_value());
+    REQUIRE(lying->entries.size() == 1);
+    const auto& e = lying->entries[0];
+    CHECK(e.id == "id\xef\xbf\xbd");
+    CHECK(e.link == "https://x.example/\xef\xbf\xbd");
+    CHECK(e.summary == "d\xef\xbf\xbd");
+    CHECK(feeds::clean_text(feeds::format_entry(e)) == feeds::format_entry(e));
+}

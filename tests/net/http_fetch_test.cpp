@@ -91,11 +91,30 @@ TEST_CASE("gzip and chunked responses are decoded", "[unit][fetch]") {
 
 TEST_CASE("a changed body is fetched anew each time", "[unit][fetch]") {
     test::feed_server srv;
-    srv.set_body("/updating.xml", "first");
-    CHECK(response_of(fetch(srv.url("/updating.xml"))).body == "first");
-    srv.set_body("/updating.xml", "second");
-    CHECK(response_of(fetch(srv.url("/updating.xml"))).body == "second");
+    using item = test::feed_server::rss_item;
+    const std::vector<item> one{
+        {"a", "First", "https://x.example/a", "Mon, 20 May 2024 08:00:00 GMT", "one"}};
+    srv.set_body("/updating.xml", test::feed_server::rss(one));
+    auto first = feeds::parse_feed(response_of(fetch(srv.url("/updating.xml"))).body);
+    REQUIRE(first.has_value());
+    CHECK(first->entries.size() == 1);
+
+    const std::vector<item> two{{"b", "Second & last", "https://x.example/b", "", "<two>"}, one[0]};
+    srv.set_body("/updating.xml", test::feed_server::rss(two));
+    auto second = feeds::parse_feed(response_of(fetch(srv.url("/updating.xml"))).body);
+    REQUIRE(second.has_value());
+    REQUIRE(second->entries.size() == 2);
+    CHECK(second->entries[0].id == "b");
+    CHECK(second->entries[0].title == "Second & last");
+    CHECK(second->entries[0].summary == "<two>");
     CHECK(srv.hits("/updating.xml") == 2);
+}
+
+TEST_CASE("a server that does not speak HTTP fails with protocol_error", "[unit][fetch]") {
+    test::feed_server srv;
+    const auto e = failure_of(fetch(srv.url("/not-http")));
+    CHECK(e.reason == net::fetch_errc::protocol_error);
+    CHECK_THAT(e.message, Catch::StartsWith("not a valid HTTP response"));
 }
 
 TEST_CASE("conditional GET: validators are sent back and 304 means not modified", "[unit][fetch]") {

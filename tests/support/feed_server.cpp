@@ -205,6 +205,12 @@ struct feed_server::impl {
                 else
                     res.set(http::field::location, next);
             }
+        } else if (path == "/not-http") {
+            error_code ec;
+            static constexpr std::string_view banner = "SSH-2.0-OpenSSH_9.2\r\n";
+            co_await asio::async_write(stream, asio::buffer(banner),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+            co_return false;
         } else if (path == "/redirect-loop") {
             res.result(http::status::found);
             res.set(http::field::location, "/redirect-loop");
@@ -351,6 +357,37 @@ std::string feed_server::fixture(std::string_view name) {
     auto text = impl::read_fixture(name);
     if (!text) throw std::runtime_error("no fixture " + std::string(name));
     return std::move(*text);
+}
+
+std::string feed_server::rss(const std::vector<rss_item>& items, std::string_view title) {
+    const auto esc = [](std::string_view text) {
+        std::string out;
+        for (char c : text) {
+            if (c == '&')
+                out += "&amp;";
+            else if (c == '<')
+                out += "&lt;";
+            else if (c == '>')
+                out += "&gt;";
+            else
+                out += c;
+        }
+        return out;
+    };
+    std::string xml =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\">\n<channel>\n<title>" + esc(title) +
+        "</title>\n<link>https://feeds.example/</link>\n";
+    for (const auto& item : items) {
+        xml += "<item>";
+        if (!item.guid.empty()) xml += "<guid isPermaLink=\"false\">" + esc(item.guid) + "</guid>";
+        if (!item.title.empty()) xml += "<title>" + esc(item.title) + "</title>";
+        if (!item.link.empty()) xml += "<link>" + esc(item.link) + "</link>";
+        if (!item.pub_date.empty()) xml += "<pubDate>" + esc(item.pub_date) + "</pubDate>";
+        if (!item.description.empty()) xml += "<description>" + esc(item.description) + "</description>";
+        xml += "</item>\n";
+    }
+    xml += "</channel>\n</rss>\n";
+    return xml;
 }
 
 } // namespace eelchat::test

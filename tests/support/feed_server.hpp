@@ -11,6 +11,7 @@
 //   /redirect/N          N redirects (301, 302, 307, 308, relative and absolute Locations), then /rss2.xml
 //   /redirect-loop       redirects to itself
 //   /status/N            status N
+//   /not-http            a line of garbage, then the connection closes
 // Every request is counted by path (without the query) and its headers are kept for assertions.
 #pragma once
 
@@ -21,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace eelchat::test {
 
@@ -54,6 +56,16 @@ public:
 
     // The contents of tests/fixtures/feeds/<name>.
     static std::string fixture(std::string_view name);
+
+    // An RSS 2.0 document with these items in this order (feeds list the newest first), for set_body.
+    struct rss_item {
+        std::string guid;
+        std::string title;
+        std::string link;
+        std::string pub_date; // RFC 822, e.g. "Sat, 25 May 2024 15:49:51 GMT"; omitted when empty
+        std::string description;
+    };
+    static std::string rss(const std::vector<rss_item>& items, std::string_view title = "Test feed");
 
 private:
     struct impl;
