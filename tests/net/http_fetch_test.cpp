@@ -66,7 +66,7 @@ net::fetch_response response_of(const net::fetch_result& r) {
 
 } // namespace
 
-TEST_CASE("fetching an RSS feed gives its body, validators and final URL", "[unit][fetch]") {
+TEST_CASE("fetching an RSS feed gives its body and validators and final URL", "[unit][fetch]") {
     test::feed_server srv;
     const auto res = response_of(fetch(srv.url("/rss2.xml")));
     CHECK(res.status == 200);
@@ -156,7 +156,7 @@ TEST_CASE("conditional GET: validators are sent back and 304 means not modified"
     CHECK_FALSE(srv.last_header("/etag.xml", "if-none-match"));
 }
 
-TEST_CASE("up to 5 redirects are followed, relative or absolute; more fail", "[unit][fetch]") {
+TEST_CASE("up to 5 redirects are followed (relative or absolute) and more fail", "[unit][fetch]") {
     test::feed_server srv;
     const auto res = response_of(fetch(srv.url("/redirect/5")));
     CHECK(res.status == 200);
@@ -175,7 +175,7 @@ TEST_CASE("up to 5 redirects are followed, relative or absolute; more fail", "[u
     CHECK(srv.hits("/redirect-loop") == 6);
 }
 
-TEST_CASE("redirects to other schemes, malformed or missing Locations fail", "[unit][fetch]") {
+TEST_CASE("redirects to other schemes or to malformed or missing Locations fail", "[unit][fetch]") {
     test::feed_server srv;
     srv.set_redirect("/ftp", "ftp://example.com/feed.xml", 301);
     CHECK(failure_of(fetch(srv.url("/ftp"))).reason == net::fetch_errc::unsupported_scheme);
@@ -198,7 +198,7 @@ TEST_CASE("error statuses fail with the code", "[unit][fetch]") {
     CHECK(failure_of(fetch(srv.url("/no-such-feed.xml"))).http_status == 404);
 }
 
-TEST_CASE("responses over the size limit fail, received or decompressed", "[unit][fetch]") {
+TEST_CASE("responses over the size limit fail whether received or decompressed", "[unit][fetch]") {
     test::feed_server srv;
     const auto huge = failure_of(fetch(srv.url("/huge.xml")));
     CHECK(huge.reason == net::fetch_errc::too_large);
@@ -302,7 +302,7 @@ TEST_CASE("the /subscribe check refuses private hosts", "[unit][fetch]") {
     CHECK(unknown->message == "host not found (no-such-host.invalid)");
 }
 
-TEST_CASE("bad URLs, unknown hosts and closed ports fail with their reason", "[unit][fetch]") {
+TEST_CASE("bad URLs and unknown hosts and closed ports fail with their reason", "[unit][fetch]") {
     const auto bad = failure_of(fetch("not a url"));
     CHECK(bad.reason == net::fetch_errc::bad_url);
     CHECK(bad.message == "the feed address is not a valid URL");

@@ -26,7 +26,7 @@ std::string resolved(std::string_view base, std::string_view location) {
 
 } // namespace
 
-TEST_CASE("a URL splits into scheme, lower-cased host, default port and target", "[unit][url]") {
+TEST_CASE("a URL splits into scheme and lower-cased host and default port and target", "[unit][url]") {
     auto u = net::parse_url("HTTPS://Example.COM/Feed.xml?a=1&B=2#top");
     REQUIRE(u.has_value());
     CHECK(u->scheme == "https");
@@ -73,7 +73,7 @@ TEST_CASE("IPv6 literals lose their brackets in host and keep them in the author
     CHECK(parsed("http://::1/") == "malformed");
 }
 
-TEST_CASE("schemes other than http and https are unsupported, not malformed", "[unit][url]") {
+TEST_CASE("schemes other than http and https are unsupported rather than malformed", "[unit][url]") {
     CHECK(parsed("ftp://example.com/feed") == "unsupported");
     CHECK(parsed("file:///etc/passwd") == "unsupported");
     CHECK(parsed("gopher://127.0.0.1:6379/_") == "unsupported");
