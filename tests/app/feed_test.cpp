@@ -119,6 +119,7 @@ TEST_CASE("malformed XML and HTML pages and other XML are refused with a clear m
 
     auto empty = feeds::parse_feed("");
     REQUIRE_FALSE(empty.has_value());
+    CHECK_THROWS_WITH(empty.value(), Catch::StartsWith("malformed XML"));
 
     auto xhtml = feeds::parse_feed("<html><body><p>hi</p></body></html>");
     REQUIRE_FALSE(xhtml.has_value());

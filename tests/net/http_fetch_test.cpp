@@ -193,6 +193,7 @@ TEST_CASE("error statuses fail with the code", "[unit][fetch]") {
     CHECK(e.reason == net::fetch_errc::http_status);
     CHECK(e.http_status == 404);
     CHECK(e.message == "HTTP 404");
+    CHECK_THROWS_WITH(fetch(srv.url("/status/404")).value(), "fetch failed: HTTP 404");
     CHECK(failure_of(fetch(srv.url("/status/503"))).http_status == 503);
     CHECK(failure_of(fetch(srv.url("/status/204"))).http_status == 204);
     CHECK(failure_of(fetch(srv.url("/no-such-feed.xml"))).http_status == 404);
