@@ -7,8 +7,8 @@
 //
 // Time: connect and each read have their own timeout, and a total deadline bounds the whole fetch
 // (redirects included) so a server trickling bytes cannot hold it. The DNS lookup is Asio's resolver,
-// which runs getaddrinfo on a background thread: it never blocks the I/O thread, but a hanging lookup
-// ends only when the system resolver gives up.
+// which runs getaddrinfo on a background thread (one per io_context, so lookups queue behind each other):
+// it never blocks the I/O thread, but a hanging lookup ends only when the system resolver gives up.
 #pragma once
 
 #include "net/url.hpp"
@@ -70,7 +70,8 @@ struct fetch_error {
     fetch_errc reason{};
     int http_status = 0; // for http_status
     // One short sentence for a log line and for the subscription's stored error, e.g. "HTTP 404",
-    // "timed out", "response larger than 2 MiB", "host resolves to a non-public address (127.0.0.1)".
+    // "timed out waiting for the server", "response larger than 2 MiB", "127.0.0.1 is not a public
+    // address", "feeds.example resolves to a non-public address (10.0.0.7)", "host not found (x.invalid)".
     std::string message;
 };
 
