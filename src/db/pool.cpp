@@ -257,6 +257,10 @@ std::size_t pool::idle() const noexcept {
 std::size_t pool::waiting() const noexcept {
     return state_->waiters.size();
 }
+const asio::any_io_executor& pool::get_executor() const noexcept {
+    return state_->executor;
+}
+
 const pool_config& pool::config() const noexcept {
     return state_->config;
 }
