@@ -114,6 +114,8 @@ int main() {
 
     // The realtime hub (LISTEN connection, fan-out) runs on a thread of its own for the process's life.
     shared->hub = std::make_shared<realtime_hub>(cfg, log);
+    // So does the feed poller.
+    shared->feeds = std::make_shared<feed_poller>(cfg, log);
 
     net::server_options opts;
     opts.host = cfg.host;
@@ -150,6 +152,7 @@ int main() {
     });
     main_ctx.run();
     if (joiner.joinable()) joiner.join();
+    shared->feeds->stop();
     if (clean) shared->hub->stop();
     log.info("stopped", {{"clean", clean}});
     if (!clean) std::_Exit(0); // abandoned coroutines are not unwound (see server::join)

@@ -4,4 +4,3 @@
 -- crashed instance's claim simply runs out.
 ALTER TABLE subscriptions ADD COLUMN claim_token uuid;
 ALTER TABLE subscriptions ADD CONSTRAINT subscriptions_url_length CHECK (char_length(url) BETWEEN 1 AND 2000);
-CREATE INDEX subscriptions_due_idx ON subscriptions (next_fetch_at);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "app/config.hpp"
+#include "app/feed_poller.hpp"
 #include "app/log.hpp"
 #include "app/mailer.hpp"
 #include "app/realtime.hpp"
@@ -31,6 +32,8 @@ struct shared_state {
     std::function<std::unique_ptr<mail::mailer>(boost::asio::io_context&)> make_mailer = {};
     // The process's realtime hub (LISTEN connection and fan-out); required.
     std::shared_ptr<realtime_hub> hub = {};
+    // The process's feed poller; may be empty (then a new subscription waits for another instance's poll).
+    std::shared_ptr<feed_poller> feeds = {};
 };
 
 class app final : public net::http_handler {

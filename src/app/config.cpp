@@ -108,6 +108,11 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
         if (*v != "0" && *v != "1") return bad("TRUST_PROXY must be 0 or 1, got \"" + std::string(*v) + "\"");
         c.trust_proxy = *v == "1";
     }
+    if (auto v = get("FEEDS_ALLOW_PRIVATE")) {
+        if (*v != "0" && *v != "1")
+            return bad("FEEDS_ALLOW_PRIVATE must be 0 or 1, got \"" + std::string(*v) + "\"");
+        c.feeds_allow_private = *v == "1";
+    }
     if (auto host = get("SMTP_HOST")) {
         smtp_settings m;
         m.host = std::string(*host);

@@ -38,6 +38,9 @@ struct config {
     std::chrono::milliseconds shutdown_grace{10000}; // SHUTDOWN_GRACE_MS, time in-flight requests get
     std::optional<smtp_settings> smtp;    // set when SMTP_HOST is
     bool trust_proxy = false;             // TRUST_PROXY=1: client address from X-Forwarded-For (rate limits)
+    // FEEDS_ALLOW_PRIVATE=1: feeds may live on loopback, private and link-local addresses (local setups,
+    // tests). Off by default, so that a community admin cannot make the server fetch its own network.
+    bool feeds_allow_private = false;
 };
 
 // A configuration error: one line that says which variable is wrong and why.

@@ -8,6 +8,7 @@
 #include "db/params.hpp"
 #include "render/messages.hpp"
 #include "render/page.hpp"
+#include "routes/commands.hpp"
 #include "routes/forms.hpp"
 #include "routes/guards.hpp"
 #include "routes/responses.hpp"
@@ -176,6 +177,9 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const com
                                         {"channel", channel.id},
                                         {"seq", posted->seq},
                                         {"duplicate", posted->duplicate}});
+    // A command runs once, however often the form is retried; its reply is numbered after the message.
+    auto command = parse_slash_command(text);
+    if (!posted->duplicate) co_await run_slash_command(ctx, access, channel, std::move(command));
     if (!is_htmx(ctx)) co_return redirect_response(back);
     // No body for the message list: the message itself arrives like everyone else's. A fresh client id
     // for the next message, and the error line cleared.

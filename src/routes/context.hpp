@@ -12,6 +12,7 @@
 #include <vector>
 
 namespace eelchat {
+class feed_poller;
 class realtime_hub;
 class subscriber_registry;
 } // namespace eelchat
@@ -40,6 +41,7 @@ struct services {
     mail::mailer& mail;
     realtime_hub& hub;                 // process-wide, thread-safe entry points only
     subscriber_registry& subscribers;  // this worker's WebSocket subscribers
+    feed_poller* feeds;                // process-wide, thread-safe wake(); may be null
 };
 
 struct signed_in_user {

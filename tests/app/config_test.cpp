@@ -23,6 +23,10 @@ TEST_CASE("config defaults follow the README", "[unit][config]") {
     CHECK(c->base_url == "http://localhost:8080");
     CHECK(c->threads == 6);
     CHECK(c->log_min == log_level::info);
+    CHECK_FALSE(c->feeds_allow_private);
+    auto p = parse_config(env({{"DATABASE_URL", "dbname=x"}, {"FEEDS_ALLOW_PRIVATE", "1"}}), 1);
+    REQUIRE(p.has_value());
+    CHECK(p->feeds_allow_private);
 }
 
 TEST_CASE("BASE_URL defaults to the configured port and loses trailing slashes", "[unit][config]") {
@@ -51,6 +55,7 @@ TEST_CASE("bad settings are refused with a message naming the variable", "[unit]
         {{{"DATABASE_URL", "dbname=x"}, {"LOG_LEVEL", "chatty"}}, "LOG_LEVEL"},
         {{{"DATABASE_URL", "dbname=x"}, {"DB_POOL_SIZE", "0"}}, "DB_POOL_SIZE"},
         {{{"DATABASE_URL", "host=a port"}}, "DATABASE_URL"},
+        {{{"DATABASE_URL", "dbname=x"}, {"FEEDS_ALLOW_PRIVATE", "yes"}}, "FEEDS_ALLOW_PRIVATE"},
     };
     for (const auto& bc : cases) {
         auto c = parse_config(env(bc.vars), 2);

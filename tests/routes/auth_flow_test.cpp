@@ -9,7 +9,7 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::string location(const test::response& r) { return std::string(r[http::field::location]); }
+using test::location;
 
 
 // The path of the emailed link, "/auth/verify-link/<token>".

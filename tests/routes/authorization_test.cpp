@@ -10,7 +10,7 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::string location(const test::response& r) { return std::string(r[http::field::location]); }
+using test::location;
 
 // The id at the end of a redirect to "/community/<id>" or ".../channel/<id>".
 std::string last_segment(const test::response& r) {

@@ -1,6 +1,7 @@
 // Posting and reading messages: validation, escaping, idempotent retries, ordering and history pages.
 #include "support/app_server.hpp"
 #include "support/browser.hpp"
+#include "support/channel_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -8,45 +9,11 @@
 
 using namespace eelchat;
 namespace http = boost::beast::http;
+using test::location;
 
-namespace {
-
-std::string location(const test::response& r) { return std::string(r[http::field::location]); }
-std::string last_segment(const std::string& l) { return l.substr(l.rfind('/') + 1); }
-
-
-struct channel_fixture {
-    test::app_server app;
-    test::browser alice{app.port()};
-    std::string url;
-    std::string channel_id;
-
-    channel_fixture() {
-        test::sign_in(alice, app.mail, "alice@example.com");
-        auto c = alice.post("/community");
-        auto ch = alice.post(location(c) + "/channel");
-        url = location(ch);
-        channel_id = last_segment(url);
-        alice.get(url);
-    }
-
-    // The compose form's client id on the current page.
-    std::string client_id(const test::response& page) {
-        static const std::regex re(R"re(name="client_id" value="([0-9a-f-]{36})")re");
-        std::smatch m;
-        REQUIRE(std::regex_search(page.body(), m, re));
-        return m[1];
-    }
-
-    test::response post(const std::string& text, const std::string& cid) {
-        return alice.post(url, {{"text", text}, {"client_id", cid}}, true, true);
-    }
-};
-
-} // namespace
 
 TEST_CASE("a posted message is stored once and shown escaped, with its author and line breaks", "[pg][messages]") {
-    channel_fixture f;
+    test::channel_fixture f;
     auto page = f.alice.get(f.url);
     const auto cid = f.client_id(page);
 
@@ -74,7 +41,7 @@ TEST_CASE("a posted message is stored once and shown escaped, with its author an
 }
 
 TEST_CASE("empty, too long and badly encoded messages are refused with a visible reason", "[pg][messages]") {
-    channel_fixture f;
+    test::channel_fixture f;
     const auto cid = f.client_id(f.alice.get(f.url));
     struct bad {
         std::string text;
@@ -97,7 +64,7 @@ TEST_CASE("empty, too long and badly encoded messages are refused with a visible
 }
 
 TEST_CASE("messages get gap-free sequence numbers in order", "[pg][messages]") {
-    channel_fixture f;
+    test::channel_fixture f;
     for (int i = 1; i <= 5; ++i) {
         auto cid = f.client_id(f.alice.get(f.url));
         REQUIRE(f.post("message " + std::to_string(i), cid).result() == http::status::ok);
@@ -109,7 +76,7 @@ TEST_CASE("messages get gap-free sequence numbers in order", "[pg][messages]") {
 }
 
 TEST_CASE("a long channel opens with its newest 50 messages and pages back 50 at a time", "[pg][messages]") {
-    channel_fixture f;
+    test::channel_fixture f;
     test::sql_value(f.app.db.url(),
            "WITH c AS (UPDATE channels SET last_seq = 120 WHERE id = '" + f.channel_id + "' RETURNING id)"
            " INSERT INTO messages (channel_id, seq, membership_id, text)"

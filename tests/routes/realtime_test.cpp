@@ -21,7 +21,7 @@ namespace {
 
 constexpr std::string_view origin = "http://localhost:8080"; // the fixtures' BASE_URL
 
-std::string location(const test::response& r) { return std::string(r[http::field::location]); }
+using test::location;
 std::string last_segment(const std::string& l) { return l.substr(l.rfind('/') + 1); }
 
 

@@ -108,6 +108,7 @@ struct app_server {
     std::unique_ptr<net::server> srv;
 
     std::shared_ptr<realtime_hub> hub;
+    std::shared_ptr<feed_poller> feeds;
 
     // With `database_url`, shares that database (several instances of one eelchat) instead of a scratch one.
     explicit app_server(std::function<void(config&)> tweak = {}, std::string database_url = {}) {
@@ -119,12 +120,17 @@ struct app_server {
         cfg.db_timeout = std::chrono::milliseconds(2000);
         cfg.assets_dir = EELCHAT_ASSETS_DIR;
         cfg.base_url = "http://localhost:8080"; // only the path of emailed links is followed
+        cfg.feeds_allow_private = true;         // the tests' feed server is on loopback
         if (tweak) tweak(cfg);
         auto shared = std::make_shared<shared_state>(
             shared_state{cfg, logger::null(), render::asset_store::load(cfg.assets_dir)});
         shared->make_mailer = [this](boost::asio::io_context&) { return std::make_unique<recording_mailer>(mail); };
         hub = std::make_shared<realtime_hub>(cfg, logger::null());
         shared->hub = hub;
+        feed_poller_options fo;
+        fo.connect_timeout = fo.read_timeout = std::chrono::seconds(2);
+        feeds = std::make_shared<feed_poller>(cfg, logger::null(), fo);
+        shared->feeds = feeds;
         net::server_options o;
         o.port = 0;
         o.threads = 2;
@@ -135,6 +141,7 @@ struct app_server {
     ~app_server() {
         srv->stop();
         srv->join(std::chrono::seconds(10));
+        feeds->stop();
         hub->stop();
     }
     std::uint16_t port() const { return srv->port(); }

@@ -74,6 +74,9 @@ private:
     std::string csrf_;
 };
 
+// The Location header of a redirect.
+inline std::string location(const response& r) { return std::string(r[http::field::location]); }
+
 // Signs `b` in as `email` through the code flow, reading the code from the mailbox.
 template <class Mailbox>
 void sign_in(browser& b, Mailbox& mail, const std::string& email) {
