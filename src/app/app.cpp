@@ -53,10 +53,11 @@ constexpr std::string_view content_security_policy =
 app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
     : shared_(std::move(shared)),
       pool_(ctx.get_executor(), pool_config_for(shared_->cfg), shared_->log),
+      messages_(pool_, shared_->log),
       mailer_(shared_->make_mailer ? shared_->make_mailer(ctx) : mailer_for(ctx, shared_->cfg, shared_->log)),
       pages_(templates_, *shared_->assets),
       subscribers_(shared_->log),
-      services_{shared_->cfg, shared_->log, pool_, pages_, *shared_->assets, *mailer_, *shared_->hub, subscribers_,
+      services_{shared_->cfg, shared_->log, pool_, messages_, pages_, *shared_->assets, *mailer_, *shared_->hub, subscribers_,
                 shared_->feeds.get()},
       housekeeping_timer_(ctx) {
     routes::add_health_routes(router_);

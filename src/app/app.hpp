@@ -8,6 +8,7 @@
 #include "app/mailer.hpp"
 #include "app/realtime.hpp"
 #include "app/subscribers.hpp"
+#include "db/message_batcher.hpp"
 #include "db/pool.hpp"
 #include "net/http.hpp"
 #include "render/assets.hpp"
@@ -58,6 +59,7 @@ private:
 
     std::shared_ptr<const shared_state> shared_;
     db::pool pool_;
+    db::message_batcher messages_;
     std::unique_ptr<mail::mailer> mailer_;
     render::templates templates_;
     render::page_renderer pages_;

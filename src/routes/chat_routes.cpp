@@ -5,6 +5,7 @@
 #include "app/text.hpp"
 #include "db/auth_store.hpp"
 #include "db/chat_store.hpp"
+#include "db/message_batcher.hpp"
 #include "db/params.hpp"
 #include "render/messages.hpp"
 #include "render/page.hpp"
@@ -168,7 +169,7 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const com
     auto client_id = crypto::normalize_uuid(field(ctx, "client_id"));
     if (!client_id) co_return refuse("This page is out of date. Reload it and send your message again.");
 
-    auto posted = co_await db::post_message(ctx.svc.db, channel.id, access.membership->id, text, *client_id);
+    auto posted = co_await ctx.svc.messages.post(channel.id, access.membership->id, text, *client_id);
     if (!posted) {
         if (posted.error() == db::sqlstate::foreign_key_violation) co_return not_found(ctx);
         co_return database_failure(ctx, posted.error());

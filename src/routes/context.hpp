@@ -17,8 +17,9 @@ class realtime_hub;
 class subscriber_registry;
 } // namespace eelchat
 namespace eelchat::db {
+class message_batcher;
 class pool;
-}
+} // namespace eelchat::db
 namespace eelchat::mail {
 class mailer;
 }
@@ -36,6 +37,7 @@ struct services {
     const config& cfg;
     logger log;
     db::pool& db;
+    db::message_batcher& messages;     // stores posted messages, several per transaction under load
     render::page_renderer& pages;
     const render::asset_store& assets;
     mail::mailer& mail;
