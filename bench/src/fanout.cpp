@@ -1,6 +1,7 @@
 // fanout: S subscribers in one channel, one poster keeping `in_flight` messages posted but not yet
 // delivered to everyone (each of its in-flight slots posts the next message once the previous one
 // reached every subscriber). Deliveries per second over the window, post-to-delivery latency.
+#include "completion.hpp"
 #include "frames.hpp"
 #include "measure.hpp"
 #include "posting.hpp"
@@ -115,20 +116,12 @@ report run_fanout(bench_context& ctx, bench_db& db) {
 
     // Flow control: a post is complete when every thread has delivered it to all of its subscribers.
     std::vector<std::size_t> subs_on(threads.size());
-    unsigned threads_with_subs = 0;
-    for (unsigned t = 0; t < threads.size(); ++t) {
+    for (unsigned t = 0; t < threads.size(); ++t)
         subs_on[t] = group.count_on(t, 0);
-        if (subs_on[t] > 0) ++threads_with_subs;
-    }
-    std::vector<std::vector<std::uint32_t>> local(threads.size(), std::vector<std::uint32_t>(ring, 0));
-    std::vector<std::atomic<std::uint32_t>> done(ring);
+    completion_counter completion(subs_on);
     fanout_posting st(threads.context(0).get_executor());
     group.on_delivered = [&](unsigned t, std::uint64_t post) {
-        auto& c = local[t][post % ring];
-        if (++c != subs_on[t]) return;
-        c = 0;
-        if (done[post % ring].fetch_add(1) + 1 != threads_with_subs) return;
-        done[post % ring].store(0);
+        if (!completion.delivered(t, post)) return;
         asio::post(threads.context(0), [&st, post] {
             st.complete[post % ring] = 1;
             st.wake.notify_all();

@@ -1,9 +1,11 @@
 // The network-stack limit for fanout: a minimal Beast websocket server in a child process (one process
 // cannot hold both ends of 10,000 sockets under the 20,000 open-file limit) writes 100-byte frames to
-// the bench's subscribers over loopback, with the same number of messages in flight as fanout. Two
+// the bench's subscribers over loopback, with the same number of messages in flight as fanout (the bench
+// reports each message that reached every subscriber back through the child's stdin). Two
 // modes: one write per frame per socket (Beast's async_write, the chat-multi design) and batched (every
 // queued frame of a socket in one gather write; server frames are unmasked, so a frame is built once).
 // The subscribers are fanout's, so the loader's cost is the same on both sides of the ratio.
+#include "completion.hpp"
 #include "frames.hpp"
 #include "loader.hpp"
 #include "measure.hpp"
@@ -14,6 +16,8 @@
 #include "app/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -22,8 +26,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <thread>
 
@@ -54,10 +60,10 @@ struct lb_conn {
 
 // One per server thread: its connections and its broadcaster; nothing crosses threads but `accepted`.
 struct lb_thread {
-    explicit lb_thread(asio::any_io_executor ex) : progress(ex), done(ring, 0) {}
+    explicit lb_thread(asio::any_io_executor ex) : progress(ex), complete(ring, 0) {}
     std::vector<std::shared_ptr<lb_conn>> conns;
     async_signal progress;
-    std::vector<std::size_t> done; // by message index: sockets that finished writing it
+    std::vector<char> complete; // by message index: the bench received it on every socket
 };
 
 struct lb_server {
@@ -68,7 +74,7 @@ struct lb_server {
     std::atomic<int> accepted{0};
 };
 
-asio::awaitable<void> writer(lb_server& srv, lb_thread& th, std::shared_ptr<lb_conn> c) {
+asio::awaitable<void> writer(lb_server& srv, std::shared_ptr<lb_conn> c) {
     boost::system::error_code ec;
     std::vector<asio::const_buffer> gather;
     std::vector<std::uint64_t> written;
@@ -95,10 +101,8 @@ asio::awaitable<void> writer(lb_server& srv, lb_thread& th, std::shared_ptr<lb_c
             c->dead = true;
             break;
         }
-        for (auto idx : written) {
+        for (std::size_t i = 0; i < written.size(); ++i)
             c->queue.pop_front();
-            if (++th.done[idx % ring] == th.conns.size()) th.progress.notify_all();
-        }
     }
 }
 
@@ -113,10 +117,10 @@ asio::awaitable<void> broadcaster(lb_server& srv, lb_thread& th) {
     for (std::uint64_t k = 0;; ++k) {
         if (k >= static_cast<std::uint64_t>(srv.in_flight)) {
             const std::uint64_t old = k - static_cast<std::uint64_t>(srv.in_flight);
-            while (th.done[old % ring] < th.conns.size())
+            while (!th.complete[old % ring])
                 co_await th.progress.wait(std::chrono::milliseconds(50));
-            th.done[old % ring] = 0;
         }
+        th.complete[k % ring] = 0;
         const std::string payload =
             make_text(bench_mark{k, 0, now_ns()}, static_cast<std::size_t>(srv.message_size));
         auto frame = std::make_shared<std::string>();
@@ -125,10 +129,7 @@ asio::awaitable<void> broadcaster(lb_server& srv, lb_thread& th) {
         *frame += payload;
         std::shared_ptr<const std::string> shared = std::move(frame);
         for (auto& c : th.conns) {
-            if (c->dead) {
-                ++th.done[k % ring];
-                continue;
-            }
+            if (c->dead) continue;
             c->queue.emplace_back(k, shared);
             c->wake.notify_all();
         }
@@ -144,7 +145,7 @@ asio::awaitable<void> session(lb_server& srv, lb_thread& th, tcp::socket s) {
     c->ws.text(true);
     th.conns.push_back(c);
     srv.accepted.fetch_add(1);
-    co_await writer(srv, th, c);
+    co_await writer(srv, c);
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor,
@@ -155,6 +156,36 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor,
         tcp::socket s = co_await acceptor.async_accept(target, asio::use_awaitable);
         asio::co_spawn(target, session(srv, *ths[n % ths.size()], std::move(s)), log_failure{});
     }
+}
+
+// Completions from the bench: 8-byte message numbers on stdin, handed to every thread's broadcaster.
+asio::awaitable<void> completion_reader(std::vector<std::unique_ptr<asio::io_context>>& ctxs,
+                                        std::vector<std::unique_ptr<lb_thread>>& ths) {
+    asio::posix::stream_descriptor in(co_await asio::this_coro::executor, ::dup(0));
+    std::array<std::uint64_t, 512> ks{};
+    boost::system::error_code ec;
+    std::size_t carry = 0;
+    auto* bytes = reinterpret_cast<char*>(ks.data());
+    for (;;) {
+        const std::size_t n = co_await in.async_read_some(asio::buffer(bytes + carry, sizeof ks - carry),
+                                                          asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        const std::size_t total = carry + n;
+        const std::size_t whole = total / 8;
+        std::vector<std::uint64_t> done(ks.begin(), ks.begin() + static_cast<std::ptrdiff_t>(whole));
+        carry = total % 8;
+        std::memmove(bytes, bytes + whole * 8, carry);
+        for (std::size_t i = 0; i < ctxs.size(); ++i) {
+            asio::post(*ctxs[i], [th = ths[i].get(), done] {
+                for (auto k : done)
+                    th->complete[k % ring] = 1;
+                th->progress.notify_all();
+            });
+        }
+    }
+    // The bench is gone: so is the baseline.
+    for (auto& c : ctxs)
+        c->stop();
 }
 
 } // namespace
@@ -173,6 +204,7 @@ int loopback_server_main(int subscribers, int in_flight, int message_size, unsig
     std::printf("%u\n", acceptor.local_endpoint().port());
     std::fflush(stdout);
     asio::co_spawn(*ctxs[0], accept_loop(acceptor, ctxs, ths, srv), log_failure{});
+    asio::co_spawn(*ctxs[0], completion_reader(ctxs, ths), log_failure{});
     for (std::size_t i = 0; i < ctxs.size(); ++i)
         asio::co_spawn(*ctxs[i], broadcaster(srv, *ths[i]), log_failure{});
     std::vector<std::thread> running;
@@ -199,12 +231,14 @@ report run_loopback_baseline(bench_context& ctx, bool batched) {
     std::fprintf(stderr, "eelbench: baseline: loopback websocket writes (%s) to %d subscribers\n",
                  batched ? "batched" : "one per frame", subscribers);
 
-    int out[2];
-    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    int out[2], in[2];
+    if (::pipe(out) != 0 || ::pipe(in) != 0) throw std::runtime_error("pipe failed");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
     posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addclose(&actions, in[1]);
     std::vector<std::string> args = {
         "eelbench",    "--loopback-server",         "--subscribers",  std::to_string(subscribers),
         "--in-flight", std::to_string(o.in_flight), "--message-size", std::to_string(o.message_size),
@@ -218,6 +252,7 @@ report run_loopback_baseline(bench_context& ctx, bool batched) {
         throw std::runtime_error("cannot start the loopback server");
     posix_spawn_file_actions_destroy(&actions);
     ::close(out[1]);
+    ::close(in[0]);
     std::string line;
     char ch = 0;
     while (::read(out[0], &ch, 1) == 1 && ch != '\n')
@@ -236,6 +271,18 @@ report run_loopback_baseline(bench_context& ctx, bool batched) {
         std::vector<subscription_spec> specs(static_cast<std::size_t>(subscribers));
         for (auto& s : specs)
             s.target = "/";
+        // Subscriber i runs on thread i % threads (subscriber_group's rule); the child starts writing as
+        // soon as the last one is accepted, so the flow control must be in place before connecting.
+        std::vector<std::size_t> subs_on(threads.size(), 0);
+        for (std::size_t i = 0; i < specs.size(); ++i)
+            ++subs_on[i % threads.size()];
+        completion_counter completion(subs_on);
+        const int report_fd = in[1];
+        group.on_delivered = [&completion, report_fd](unsigned t, std::uint64_t k) {
+            if (!completion.delivered(t, k)) return;
+            // 8 bytes into a pipe: atomic, and the child reads them at once.
+            [[maybe_unused]] auto n = ::write(report_fd, &k, sizeof k);
+        };
         const std::size_t connected = group.connect_all(specs, 180);
         if (connected < specs.size()) {
             r.failures.push_back("loopback subscribers could not connect: " + group.first_error());
@@ -247,6 +294,7 @@ report run_loopback_baseline(bench_context& ctx, bool batched) {
             else
                 ctx.base.loopback_single_per_s = rate;
             r.add_rate("frames_per_s", rate, "frames delivered/s", "frames/s");
+            add_server_cpu(r, w, 0, "frame");
             group.close_all();
             threads.stop();
             r.add_latency("latency", threads.merged_latency(), "write-to-delivery latency");
@@ -258,6 +306,7 @@ report run_loopback_baseline(bench_context& ctx, bool batched) {
         group.close_all();
         threads.stop();
     }
+    ::close(in[1]);
     ::kill(child, SIGTERM);
     int status = 0;
     ::waitpid(child, &status, 0);

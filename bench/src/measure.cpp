@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <thread>
 
+#include <unistd.h>
+
 namespace eelbench {
 
 void sleep_seconds(double s) {
@@ -22,6 +24,7 @@ window_result measure_window(loader& threads, const std::vector<int>& pids, doub
     sleep_seconds(warmup);
     window_result w;
     w.server_before = sample_processes(pids);
+    w.loader_before = sample_process(::getpid());
     const auto t0 = now_ns();
     threads.recording.store(true);
     if (on_open) on_open();
@@ -30,6 +33,7 @@ window_result measure_window(loader& threads, const std::vector<int>& pids, doub
     threads.recording.store(false);
     const auto t1 = now_ns();
     w.server_after = sample_processes(pids);
+    w.loader_after = sample_process(::getpid());
     w.seconds = static_cast<double>(t1 - t0) / 1e9;
     return w;
 }
@@ -44,9 +48,14 @@ bool wait_until(const std::function<bool()>& done, double limit_s) {
 }
 
 void add_server_cpu(report& r, const window_result& w, double work, const std::string& unit) {
+    char buf[64];
+    if (w.loader_before && w.loader_after && w.seconds > 0) {
+        const double loader = (w.loader_after->cpu_seconds - w.loader_before->cpu_seconds) / w.seconds;
+        std::snprintf(buf, sizeof buf, "%.2f cores", loader);
+        r.add("loader_cpu_cores", loader, "loader (eelbench) CPU", buf);
+    }
     auto cores = w.server_cores();
     if (!cores) return;
-    char buf[64];
     std::snprintf(buf, sizeof buf, "%.2f cores", *cores);
     r.add("server_cpu_cores", *cores, "server CPU", buf);
     if (work > 0) {

@@ -16,6 +16,8 @@ struct window_result {
     double seconds = 0;
     std::optional<process_sample> server_before;
     std::optional<process_sample> server_after;
+    std::optional<process_sample> loader_before; // eelbench itself: is the loader the bottleneck?
+    std::optional<process_sample> loader_after;
     // Server CPU cores busy on average during the window (nullopt without --server-pid).
     std::optional<double> server_cores() const;
 };
@@ -29,7 +31,8 @@ window_result measure_window(loader& threads, const std::vector<int>& server_pid
 // Polls `done` every 10 ms until it is true or `limit_s` passed; returns done().
 bool wait_until(const std::function<bool()>& done, double limit_s);
 
-// Adds the server CPU figures of a window: cores busy and, when `work` > 0, µs of server CPU per unit.
+// Adds the CPU figures of a window: server cores busy and, when `work` > 0, µs of server CPU per unit;
+// the loader's own cores busy.
 void add_server_cpu(report& r, const window_result& w, double work, const std::string& unit);
 
 } // namespace eelbench
