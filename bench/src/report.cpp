@@ -108,7 +108,7 @@ void report::print() const {
             std::cout << " " << f << ";";
         std::cout << "\n";
     } else {
-        std::cout << "  PASSED (every delivery matched its post, once and in order)\n";
+        std::cout << "  PASSED (nothing lost, duplicated or reordered; no errors)\n";
     }
     std::cout.flush();
 }
