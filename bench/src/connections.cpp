@@ -72,6 +72,8 @@ report run_connections(bench_context& ctx, bench_db& db) {
     }
     // Idle: nothing is sent; the window shows what the server spends keeping sockets open.
     auto w = measure_window(threads, o.server_pids, 1.0, o.duration);
+    r.add("load_average_1m", w.load_average, "machine load average (1 min)",
+          std::to_string(w.load_average).substr(0, 4));
     const auto after = sample_processes(o.server_pids);
     if (before && after) {
         const double per =

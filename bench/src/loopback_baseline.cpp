@@ -287,14 +287,15 @@ report run_loopback_baseline(bench_context& ctx, bool batched) {
         if (connected < specs.size()) {
             r.failures.push_back("loopback subscribers could not connect: " + group.first_error());
         } else {
-            auto w = measure_window(threads, {}, 1.0, duration);
+            const std::vector<int> server = {static_cast<int>(child)};
+            auto w = measure_window(threads, server, 1.0, duration);
             const double rate = static_cast<double>(threads.window_deliveries()) / w.seconds;
             if (batched)
                 ctx.base.loopback_batched_per_s = rate;
             else
                 ctx.base.loopback_single_per_s = rate;
             r.add_rate("frames_per_s", rate, "frames delivered/s", "frames/s");
-            add_server_cpu(r, w, 0, "frame");
+            add_server_cpu(r, w, rate * w.seconds, "frame");
             group.close_all();
             threads.stop();
             r.add_latency("latency", threads.merged_latency(), "write-to-delivery latency");

@@ -23,6 +23,10 @@ window_result measure_window(loader& threads, const std::vector<int>& pids, doub
                              const std::function<void()>& on_open, const std::function<void()>& on_close) {
     sleep_seconds(warmup);
     window_result w;
+    if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+        if (std::fscanf(f, "%lf", &w.load_average) != 1) w.load_average = 0;
+        std::fclose(f);
+    }
     w.server_before = sample_processes(pids);
     w.loader_before = sample_process(::getpid());
     const auto t0 = now_ns();
@@ -49,6 +53,8 @@ bool wait_until(const std::function<bool()>& done, double limit_s) {
 
 void add_server_cpu(report& r, const window_result& w, double work, const std::string& unit) {
     char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f", w.load_average);
+    r.add("load_average_1m", w.load_average, "machine load average (1 min)", buf);
     if (w.loader_before && w.loader_after && w.seconds > 0) {
         const double loader = (w.loader_after->cpu_seconds - w.loader_before->cpu_seconds) / w.seconds;
         std::snprintf(buf, sizeof buf, "%.2f cores", loader);

@@ -14,6 +14,7 @@ namespace eelbench {
 
 struct window_result {
     double seconds = 0;
+    double load_average = 0; // 1-minute load average when the window opened: anything else running shows
     std::optional<process_sample> server_before;
     std::optional<process_sample> server_after;
     std::optional<process_sample> loader_before; // eelbench itself: is the loader the bottleneck?

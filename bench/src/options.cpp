@@ -187,7 +187,7 @@ usage: eelbench --url http://127.0.0.1:8080 --database-url postgresql://... [fla
   --concurrency N        history: requests in flight (16)
   --history-messages N   history: messages in the history channel (1000000)
   --mixed-subscribers N  mixed: subscribers over all its channels (2000)
-  --rate R               mixed: offered load, posts per second (400)
+  --rate R               mixed: offered load, posts per second (200)
   --zipf S               mixed: Zipf exponent of channel sizes and posting rates (1.0)
   --duration SECONDS     measuring window of each scenario (10)
   --warmup SECONDS       load before the window opens (3)

@@ -33,7 +33,7 @@ struct options {
     std::int64_t history_messages = 1000000; // history: messages in its channel
     int in_flight = 8;                       // fanout: messages posted and not yet delivered everywhere
     int mixed_subscribers = 2000;            // mixed: total subscribers over its channels
-    double rate = 400;                       // mixed: offered posts per second
+    double rate = 200;                       // mixed: offered posts per second
     double zipf = 1.0;                       // mixed: exponent of channel sizes and posting rates
     double duration = 10;                    // seconds measured
     double warmup = 3;                       // seconds before measuring

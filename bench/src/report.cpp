@@ -98,8 +98,17 @@ void report::print() const {
     for (const auto& [label, _] : rows)
         width = std::max(width, label.size());
     std::cout << "\n== " << scenario << " ==\n";
-    for (const auto& [k, v] : parameters)
-        std::cout << "  " << k << "=" << boost::json::serialize(v) << "\n";
+    std::cout << " ";
+    for (const auto& [k, v] : parameters) {
+        std::cout << " " << k << "=";
+        if (v.is_double())
+            std::cout << v.as_double();
+        else if (v.is_string())
+            std::cout << v.as_string().c_str();
+        else
+            std::cout << boost::json::serialize(v);
+    }
+    std::cout << "\n";
     for (const auto& [label, shown] : rows)
         std::cout << "  " << label << std::string(width - label.size() + 2, ' ') << shown << "\n";
     if (failed()) {
