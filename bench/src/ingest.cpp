@@ -171,6 +171,9 @@ report run_ingest(bench_context& ctx, bench_db& db) {
     r.add_latency("post_latency", request, "POST latency (commit)");
     r.add_latency("latency", threads.merged_latency(), "post-to-delivery latency");
     add_server_cpu(r, w, commit_rate * w.seconds, "message");
+    if (ctx.base.pg_notify_inserts_per_s)
+        r.add_ratio("ratio_to_notify_insert", commit_rate, *ctx.base.pg_notify_inserts_per_s,
+                    "ratio to INSERT + NOTIFY rate");
     if (ctx.base.pg_inserts_per_s)
         r.add_ratio("ratio_to_raw_insert", commit_rate, *ctx.base.pg_inserts_per_s,
                     "ratio to raw INSERT rate");

@@ -70,7 +70,10 @@ int main(int argc, char** argv) {
                    ctx.opts.scenarios.end();
         };
         if (!ctx.opts.skip_baselines) {
-            if (wants("ingest")) reports.push_back(run_pg_insert_baseline(ctx, db));
+            if (wants("ingest")) {
+                reports.push_back(run_pg_insert_baseline(ctx, db, false));
+                reports.push_back(run_pg_insert_baseline(ctx, db, true));
+            }
             if (wants("fanout")) {
                 reports.push_back(run_loopback_baseline(ctx, true));
                 reports.push_back(run_loopback_baseline(ctx, false));

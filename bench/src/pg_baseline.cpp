@@ -14,11 +14,12 @@
 
 namespace eelbench {
 
-report run_pg_insert_baseline(bench_context& ctx, bench_db& db) {
+report run_pg_insert_baseline(bench_context& ctx, bench_db& db, bool notify) {
     const options& o = ctx.opts;
     const int connections = o.posters;
     report r;
-    r.scenario = "baseline_pg_insert";
+    r.scenario = notify ? "baseline_pg_insert_notify" : "baseline_pg_insert";
+    r.parameters["notify"] = notify ? "one NOTIFY per INSERT (statement trigger)" : "none";
     r.parameters["connections"] = connections;
     r.parameters["synchronous_commit"] = "on";
     r.parameters["message_bytes"] = o.message_size;
@@ -32,6 +33,14 @@ report run_pg_insert_baseline(bench_context& ctx, bench_db& db) {
     db.exec("ALTER TABLE eelbench_raw_messages ADD FOREIGN KEY (channel_id) REFERENCES channels (id) ON "
             "DELETE CASCADE,"
             " ADD FOREIGN KEY (membership_id) REFERENCES memberships (id) ON DELETE SET NULL");
+    if (notify) {
+        db.exec("CREATE OR REPLACE FUNCTION eelbench_raw_notify() RETURNS trigger LANGUAGE plpgsql AS $$"
+                " BEGIN PERFORM pg_notify('eelbench_raw', 'm:' || channel_id || ':' || max(seq))"
+                " FROM new_rows GROUP BY channel_id; RETURN NULL; END $$");
+        db.exec("CREATE TRIGGER eelbench_raw_notify AFTER INSERT ON eelbench_raw_messages REFERENCING NEW "
+                "TABLE AS"
+                " new_rows FOR EACH STATEMENT EXECUTE FUNCTION eelbench_raw_notify()");
+    }
     const std::string membership =
         db.exec("SELECT id FROM memberships WHERE community_id = $1 LIMIT 1", {world.community_id}).get(0, 0);
 
@@ -87,12 +96,18 @@ report run_pg_insert_baseline(bench_context& ctx, bench_db& db) {
     for (const auto& h : latencies)
         all.merge(h);
     const double rate = static_cast<double>(window.load()) / seconds;
-    ctx.base.pg_inserts_per_s = rate;
-    r.add_rate("inserts_per_s", rate, "single-row INSERTs/s (no NOTIFY)", "rows/s");
+    if (notify)
+        ctx.base.pg_notify_inserts_per_s = rate;
+    else
+        ctx.base.pg_inserts_per_s = rate;
+    r.add_rate("inserts_per_s", rate,
+               notify ? "single-row INSERTs/s (one NOTIFY each)" : "single-row INSERTs/s (no NOTIFY)",
+               "rows/s");
     r.add_latency("insert_latency", all, "INSERT latency");
     r.add_errors("errors", errors.load(),
                  "connections failed" + (first_error.empty() ? "" : " (" + first_error + ")"));
     db.exec("DROP TABLE eelbench_raw_messages");
+    if (notify) db.exec("DROP FUNCTION eelbench_raw_notify()");
     drop_world(db, world);
     return r;
 }

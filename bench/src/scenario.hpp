@@ -20,9 +20,10 @@ struct instance {
 };
 
 struct baselines {
-    std::optional<double> pg_inserts_per_s;       // raw single-row INSERTs, same concurrency as ingest
-    std::optional<double> loopback_batched_per_s; // frames/s, all queued frames per write
-    std::optional<double> loopback_single_per_s;  // frames/s, one write per frame per socket
+    std::optional<double> pg_inserts_per_s;        // raw single-row INSERTs, same concurrency as ingest
+    std::optional<double> pg_notify_inserts_per_s; // the same with a NOTIFY per statement (eelchat's trigger)
+    std::optional<double> loopback_batched_per_s;  // frames/s, all queued frames per write
+    std::optional<double> loopback_single_per_s;   // frames/s, one write per frame per socket
 };
 
 struct bench_context {
@@ -45,7 +46,9 @@ report run_history(bench_context& ctx, bench_db& db);
 report run_mixed(bench_context& ctx, bench_db& db);
 
 // The limits: a report each (also stored in ctx.base for the scenarios' ratios).
-report run_pg_insert_baseline(bench_context& ctx, bench_db& db);
+// `notify`: the copy gets a statement-level trigger sending one NOTIFY per INSERT, like eelchat's
+// messages_notify, to show what NOTIFY costs at commit (not a limit: a reference point).
+report run_pg_insert_baseline(bench_context& ctx, bench_db& db, bool notify);
 report run_loopback_baseline(bench_context& ctx, bool batched);
 
 // The loopback baseline's server side, run in a child process (`eelbench --loopback-server ...`) because
