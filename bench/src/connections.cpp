@@ -1,6 +1,8 @@
 // connections: N idle websockets per instance, all members of one channel. The server's resident memory
 // is read before and after connecting (per connection: the difference over N), its CPU over an idle
-// window; then a few messages check that every idle socket still delivers, once and in order.
+// window; then a few messages check that every idle socket still delivers, once and in order. More
+// sockets than one process may open are spread over helper processes (connection_shards.hpp).
+#include "connection_shards.hpp"
 #include "frames.hpp"
 #include "measure.hpp"
 #include "posting.hpp"
@@ -17,16 +19,20 @@ namespace eelbench {
 namespace asio = boost::asio;
 
 namespace {
+
 constexpr int check_messages = 3;
+// Open files a process keeps for itself (database, poster, pipes, stdio) beside its websockets.
+constexpr std::uint64_t reserved_files = 300;
 
 asio::awaitable<unsigned> post_one(poster& p, std::string path, std::uint64_t k) {
     co_return co_await p.post(path, 0, k, now_ns());
 }
+
 } // namespace
 
 report run_connections(bench_context& ctx, bench_db& db) {
     const options& o = ctx.opts;
-    const int total = o.connections * static_cast<int>(ctx.instances.size());
+    const std::size_t total = static_cast<std::size_t>(o.connections) * ctx.instances.size();
     report r;
     r.scenario = "connections";
     r.parameters["connections_per_instance"] = o.connections;
@@ -35,38 +41,60 @@ report run_connections(bench_context& ctx, bench_db& db) {
     r.parameters["idle_s"] = o.duration;
 
     const std::uint64_t limit = raise_open_file_limit();
-    if (static_cast<std::uint64_t>(total) + 200 > limit) {
-        r.failures.push_back("one eelbench process may hold " + std::to_string(limit) +
-                             " open files, too few for " + std::to_string(total) +
-                             " connections: run one eelbench per instance (--url once each)");
+    if (limit <= reserved_files + 100) {
+        r.failures.push_back("the open-file limit (" + std::to_string(limit) + ") is too low");
         return r;
     }
-    std::fprintf(stderr, "eelbench: connections: %d idle websockets\n", total);
-    bench_world world = create_world(db, random_tag(), total + 1, 1);
+    const std::size_t per_process = static_cast<std::size_t>(limit - reserved_files);
+    const std::size_t own = std::min(total, per_process);
+    r.parameters["loader_processes"] = (total + per_process - 1) / per_process;
+    std::fprintf(stderr, "eelbench: connections: %zu idle websockets in %zu process(es)\n", total,
+                 (total + per_process - 1) / per_process);
+    bench_world world = create_world(db, random_tag(), static_cast<int>(total) + 1, 1);
     const std::string path = world.channel_path(0);
     const auto before = sample_processes(o.server_pids);
 
     loader threads(ctx.threads);
     threads.start();
     subscriber_group group(ctx, threads);
+    // Helpers first: they connect while this process connects its own share.
+    std::vector<std::unique_ptr<shard_process>> shards;
+    std::vector<target_url> urls;
+    for (const auto& i : ctx.instances)
+        urls.push_back(i.url);
+    for (std::size_t first = own; first < total; first += per_process)
+        shards.push_back(std::make_unique<shard_process>(urls, path, world.tag, first,
+                                                         std::min(per_process, total - first), ctx.threads));
     std::vector<subscription_spec> specs;
-    for (int i = 0; i < total; ++i) {
+    for (std::size_t i = 0; i < own; ++i) {
         subscription_spec s;
         s.target = path + "/connect?after=0";
-        s.cookie = world.users[static_cast<std::size_t>(1 + i)].cookie;
-        s.instance = static_cast<std::size_t>(i) % ctx.instances.size();
+        s.cookie = connection_cookie(world.tag, i);
+        s.instance = i % ctx.instances.size();
         specs.push_back(std::move(s));
     }
     const auto t0 = now_ns();
-    const std::size_t connected = group.connect_all(specs, 300);
+    std::uint64_t connected = group.connect_all(specs, 300);
+    std::uint64_t failed = group.failed();
+    for (auto& sh : shards) {
+        std::uint64_t ok = 0, bad = 0;
+        if (!sh->wait_connected(ok, bad)) {
+            r.failures.push_back("a connections helper process failed");
+            continue;
+        }
+        connected += ok;
+        failed += bad;
+    }
     const double connect_s = static_cast<double>(now_ns() - t0) / 1e9;
-    std::fprintf(stderr, "eelbench: connections: %zu connected in %.1f s\n", connected, connect_s);
+    std::fprintf(stderr, "eelbench: connections: %llu connected in %.1f s\n",
+                 static_cast<unsigned long long>(connected), connect_s);
     r.add_rate("connects_per_s", static_cast<double>(connected) / connect_s, "connections opened/s", "/s");
-    if (connected < specs.size()) {
-        r.failures.push_back(std::to_string(specs.size() - connected) +
+    if (connected < total || !r.failures.empty()) {
+        r.failures.push_back(std::to_string(total - connected) +
                              " websockets could not connect: " + group.first_error());
         group.close_all();
         threads.stop();
+        shards.clear();
         drop_world(db, world);
         return r;
     }
@@ -76,8 +104,8 @@ report run_connections(bench_context& ctx, bench_db& db) {
           std::to_string(w.load_average).substr(0, 4));
     const auto after = sample_processes(o.server_pids);
     if (before && after) {
-        const double per =
-            (static_cast<double>(after->rss_bytes) - static_cast<double>(before->rss_bytes)) / total;
+        const double per = (static_cast<double>(after->rss_bytes) - static_cast<double>(before->rss_bytes)) /
+                           static_cast<double>(total);
         r.add("server_rss_before_bytes", before->rss_bytes, "server memory before",
               thousands(static_cast<double>(before->rss_bytes) / 1024) + " KiB");
         r.add("server_rss_after_bytes", after->rss_bytes, "server memory with the connections",
@@ -102,18 +130,32 @@ report run_connections(bench_context& ctx, bench_db& db) {
     }
     const std::int64_t final_seq = last_seqs(db, world.channel_ids)[0];
     const std::uint64_t expected = static_cast<std::uint64_t>(final_seq) * static_cast<std::uint64_t>(total);
-    wait_until([&] { return threads.total_deliveries() >= expected || group.dropped() > 0; }, 60);
+    const std::uint64_t own_expected = static_cast<std::uint64_t>(final_seq) * own;
+    wait_until([&] { return threads.total_deliveries() >= own_expected || group.dropped() > 0; }, 60);
     threads.recording.store(false);
     group.close_all();
     threads.stop();
     delivery_counts counts;
     for (std::size_t i = 0; i < group.size(); ++i)
         counts.add(group.at(i).tracker().finish(final_seq));
+    std::uint64_t dropped = group.dropped();
+    for (auto& sh : shards) {
+        delivery_counts c;
+        std::uint64_t d = 0;
+        if (!sh->finish(final_seq, c, d)) {
+            r.failures.push_back("a connections helper process did not report its deliveries");
+            continue;
+        }
+        counts.add(c);
+        dropped += d;
+    }
+    shards.clear();
     r.add_latency("latency", threads.merged_latency(),
-                  "post-to-delivery latency (" + std::to_string(check_messages) + " messages to all)");
+                  "post-to-delivery latency (" + std::to_string(check_messages) + " messages" +
+                      (own < total ? ", this process's " + std::to_string(own) + " sockets)" : " to all)"));
     r.add_deliveries(counts, expected);
     r.add_errors("post_errors", post_errors, "posts refused or failed (" + p.last_error() + ")");
-    r.add_errors("subscribers_dropped", group.dropped(),
+    r.add_errors("subscribers_dropped", dropped,
                  "connections closed by the server (" + group.first_error() + ")");
     drop_world(db, world);
     return r;

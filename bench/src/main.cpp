@@ -1,6 +1,7 @@
 // eelbench: prepares its data in the server's database, measures the limits the server is held against
 // (raw INSERTs, loopback websocket writes), runs the scenarios, prints a table per scenario and writes
 // them as JSON. Exits 1 when any scenario lost, duplicated or reordered a delivery.
+#include "connection_shards.hpp"
 #include "loader.hpp"
 #include "options.hpp"
 #include "proc_stats.hpp"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     const auto open_files = raise_open_file_limit();
 
+    if (!args.empty() && args[0] == "--connections-shard") return connections_shard_main(args);
     if (!args.empty() && args[0] == "--loopback-server") {
         return loopback_server_main(int_arg(args, "--subscribers", 1000), int_arg(args, "--in-flight", 8),
                                     int_arg(args, "--message-size", 100),
