@@ -6,12 +6,12 @@
 
 #include "delivery_check.hpp"
 #include "options.hpp"
+#include "ws_frames.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket/stream.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <cstdint>
@@ -45,15 +45,17 @@ public:
     virtual void on_frame(subscriber& s, std::string_view frame) = 0;
 };
 
-class subscriber {
+class subscriber final : private ws_frame_events {
 public:
     subscriber(boost::asio::any_io_executor ex, std::uint32_t channel, std::int64_t after, unsigned thread);
 
-    // Connects and upgrades. Completes with the error (or the refused handshake's status as
-    // websocket::error::upgrade_declined) on failure; no timeout beyond the 30 s handshake limit.
+    // Connects and upgrades (a browser's handshake: cookie, Origin, a fixed Sec-WebSocket-Key). Completes
+    // with the error, websocket::error::upgrade_declined when the server answered anything but 101, or
+    // timeout after 30 s.
     boost::asio::awaitable<boost::system::error_code> connect(const endpoint_spec& where, std::string target,
                                                               std::string cookie, std::string origin);
-    // Reads frames until the connection ends or close() is called; completes with why it ended.
+    // Reads frames until the connection ends or close() is called; completes with why it ended. Each
+    // read takes everything the kernel holds into the thread's buffer; pings are answered.
     boost::asio::awaitable<boost::system::error_code> read_loop(frame_sink& sink);
     // Ends the connection abruptly (the run is over). Safe to call on the subscriber's thread at any time.
     void close();
@@ -62,14 +64,21 @@ public:
     unsigned thread() const { return thread_; }
     delivery_tracker& tracker() { return tracker_; }
     bool open() const { return open_; }
-    std::uint16_t close_code() const { return ws_.reason().code; }
+    std::uint16_t close_code() const { return close_code_; }
 
 private:
-    boost::beast::websocket::stream<tcp::socket> ws_;
-    boost::beast::flat_buffer buffer_;
+    void on_message(std::string_view payload) override;
+    void on_ping(std::string_view payload) override;
+    void on_close(std::uint16_t code) override;
+
+    tcp::socket socket_;
+    ws_frame_reader reader_;
+    std::string handshake_rest_; // frame bytes that came with the handshake response
+    frame_sink* sink_ = nullptr;
     delivery_tracker tracker_;
     std::uint32_t channel_;
     unsigned thread_;
+    std::uint16_t close_code_ = 0;
     bool open_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include "frames.hpp"
 #include "histogram.hpp"
 #include "options.hpp"
+#include "ws_frames.hpp"
 
 using namespace eelbench;
 
@@ -100,4 +101,69 @@ TEST_CASE("flags: urls repeat, scenarios are checked, the suite is the default",
         parse_options({"--url", "http://a:1", "--database-url", "x", "--scenario", "nope"}).error.empty());
     CHECK_FALSE(parse_options({"--url", "ftp://a", "--database-url", "x"}).error.empty());
     CHECK_FALSE(parse_options({"--database-url", "x"}).error.empty());
+}
+
+namespace {
+
+std::string server_frame(std::uint8_t first_byte, const std::string& payload) {
+    std::string f(1, static_cast<char>(first_byte));
+    if (payload.size() < 126) {
+        f.push_back(static_cast<char>(payload.size()));
+    } else if (payload.size() < 65536) {
+        f.push_back(static_cast<char>(126));
+        f.push_back(static_cast<char>(payload.size() >> 8));
+        f.push_back(static_cast<char>(payload.size() & 0xff));
+    } else {
+        f.push_back(static_cast<char>(127));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            f.push_back(static_cast<char>((payload.size() >> shift) & 0xff));
+    }
+    return f + payload;
+}
+
+struct recorded : ws_frame_events {
+    std::vector<std::string> messages;
+    std::vector<std::string> pings;
+    std::uint16_t close = 0;
+    void on_message(std::string_view p) override { messages.emplace_back(p); }
+    void on_ping(std::string_view p) override { pings.emplace_back(p); }
+    void on_close(std::uint16_t c) override { close = c; }
+};
+
+} // namespace
+
+TEST_CASE("websocket frames of every length form are read, across reads and fragments", "[bench]") {
+    const std::string small(100, 'a'), medium(300, 'b'), large(70000, 'c');
+    const std::string stream = server_frame(0x81, small) + server_frame(0x89, "hi") +
+                               server_frame(0x81, medium) + server_frame(0x01, "frag") +
+                               server_frame(0x80, "mented") + server_frame(0x82, large);
+    // Fed in awkward pieces: every split point inside headers and payloads must work.
+    for (std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{1000}, stream.size()}) {
+        ws_frame_reader reader;
+        recorded ev;
+        for (std::size_t at = 0; at < stream.size(); at += piece)
+            REQUIRE(reader.feed(std::string_view(stream).substr(at, piece), ev));
+        REQUIRE(ev.messages.size() == 4);
+        CHECK(ev.messages[0] == small);
+        CHECK(ev.messages[1] == medium);
+        CHECK(ev.messages[2] == "fragmented");
+        CHECK(ev.messages[3] == large);
+        CHECK(ev.pings == std::vector<std::string>{"hi"});
+    }
+}
+
+TEST_CASE("a close frame ends the stream with its code; a masked server frame is refused", "[bench]") {
+    ws_frame_reader reader;
+    recorded ev;
+    CHECK_FALSE(reader.feed(server_frame(0x88, std::string("\x03\xf1", 2) + "bye"), ev));
+    CHECK(ev.close == 1009);
+    ws_frame_reader other;
+    std::string masked = server_frame(0x81, "x");
+    masked[1] = static_cast<char>(masked[1] | 0x80);
+    masked.insert(2, 4, '\0');
+    CHECK_FALSE(other.feed(masked, ev));
+    auto pong = client_control_frame(0xA, "hi");
+    CHECK(pong.size() == 2 + 4 + 2);
+    CHECK(static_cast<unsigned char>(pong[0]) == 0x8A);
+    CHECK(static_cast<unsigned char>(pong[1]) == 0x82);
 }
