@@ -1,6 +1,7 @@
 // The loader's two clients. A subscriber is a browser's channel websocket: it connects (from a chosen
 // loopback source address, so 20,000 sockets do not exhaust one address's ports), upgrades with the
-// session cookie and Origin, then reads frames into one reused buffer and hands each to a sink. A poster
+// session cookie and Origin, then reads whatever the kernel holds into its thread's buffer and hands each
+// message to a sink (ws_frames.hpp walks the frames in place). A poster
 // is a keep-alive HTTP/1.1 connection that sends pre-formatted requests and reads the status.
 #pragma once
 
