@@ -1,0 +1,67 @@
+#include "frames.hpp"
+
+#include <charconv>
+#include <ctime>
+
+namespace eelbench {
+
+namespace {
+
+constexpr std::string_view mark_prefix = "eb:";
+constexpr std::string_view seq_attr = "data-seq=\"";
+
+// Parses an unsigned decimal at `pos` followed by `stop`; advances `pos` past `stop`.
+template <class Int> bool read_number(std::string_view s, std::size_t& pos, char stop, Int& out) {
+    const char* first = s.data() + pos;
+    const char* last = s.data() + s.size();
+    auto [p, ec] = std::from_chars(first, last, out);
+    if (ec != std::errc() || p == last || *p != stop) return false;
+    pos = static_cast<std::size_t>(p - s.data()) + 1;
+    return true;
+}
+
+} // namespace
+
+std::string make_text(const bench_mark& m, std::size_t size) {
+    std::string t(mark_prefix);
+    t += std::to_string(m.post);
+    t += ':';
+    t += std::to_string(m.channel);
+    t += ':';
+    t += std::to_string(m.sent_ns);
+    t += ':';
+    if (t.size() < size) t.append(size - t.size(), 'x');
+    return t;
+}
+
+std::optional<bench_mark> find_mark(std::string_view s) {
+    auto at = s.find(mark_prefix);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::size_t pos = at + mark_prefix.size();
+    bench_mark m;
+    if (!read_number(s, pos, ':', m.post) || !read_number(s, pos, ':', m.channel) ||
+        !read_number(s, pos, ':', m.sent_ns))
+        return std::nullopt;
+    return m;
+}
+
+parsed_frame parse_frame(std::string_view frame) {
+    parsed_frame out;
+    auto at = frame.find(seq_attr);
+    if (at != std::string_view::npos) {
+        std::size_t pos = at + seq_attr.size();
+        std::int64_t seq = 0;
+        if (read_number(frame, pos, '"', seq)) out.seq = seq;
+        // The marker is in the text, after the attribute.
+        out.mark = find_mark(frame.substr(pos));
+    }
+    return out;
+}
+
+std::int64_t now_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+} // namespace eelbench
