@@ -56,24 +56,23 @@ asio::awaitable<result<std::vector<membership_row>>> list_memberships(pool& db, 
     co_return out;
 }
 
-asio::awaitable<result<std::optional<community_row>>> find_community(pool& db, std::string community_id) {
-    auto args = params(std::move(community_id));
-    auto r = co_await db.query("SELECT id, title FROM communities WHERE id = $1", std::move(args));
-    if (!r) co_return r.error();
-    if (r->rows() == 0) co_return std::optional<community_row>();
-    co_return std::optional<community_row>(community_row{std::string(r->get(0, 0)), std::string(r->get(0, 1))});
-}
-
-asio::awaitable<result<std::optional<membership_row>>> find_membership(pool& db, std::string user_id,
-                                                                       std::string community_id) {
-    auto args = params(std::move(user_id), std::move(community_id));
-    auto r = co_await db.query("SELECT m.id, c.id, c.title, 'admin' = ANY(m.roles)"
-                               " FROM memberships m JOIN communities c ON c.id = m.community_id"
-                               " WHERE m.user_id = $1 AND m.community_id = $2",
+asio::awaitable<result<std::optional<community_access_row>>>
+find_community_access(pool& db, std::string user_id, std::string community_id, std::optional<std::string> channel_id) {
+    auto args = params(std::move(community_id), std::move(user_id), std::move(channel_id));
+    auto r = co_await db.query("SELECT c.id, c.title, m.id, 'admin' = ANY(m.roles), ch.id, ch.title"
+                               " FROM communities c"
+                               " LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $2"
+                               " LEFT JOIN channels ch ON ch.community_id = c.id AND ch.id = $3"
+                               " WHERE c.id = $1",
                                std::move(args));
     if (!r) co_return r.error();
-    if (r->rows() == 0) co_return std::optional<membership_row>();
-    co_return std::optional<membership_row>(membership_at(*r, 0));
+    if (r->rows() == 0) co_return std::optional<community_access_row>();
+    community_access_row a;
+    a.community = community_row{std::string(r->get(0, 0)), std::string(r->get(0, 1))};
+    if (auto m = optional_text(*r, 0, 2))
+        a.membership = membership_row{std::move(*m), a.community.id, a.community.title, r->get(0, 3) == "t"};
+    if (auto ch = optional_text(*r, 0, 4)) a.channel = channel_row{std::move(*ch), std::string(r->get(0, 5))};
+    co_return std::optional<community_access_row>(std::move(a));
 }
 
 asio::awaitable<result<std::string>> create_community(pool& db, std::string user_id, std::string title) {
@@ -104,16 +103,6 @@ asio::awaitable<result<std::vector<channel_row>>> list_channels(pool& db, std::s
     std::vector<channel_row> out;
     for (int i = 0; i < r->rows(); ++i) out.push_back({std::string(r->get(i, 0)), std::string(r->get(i, 1))});
     co_return out;
-}
-
-asio::awaitable<result<std::optional<channel_row>>> find_channel(pool& db, std::string community_id,
-                                                                 std::string channel_id) {
-    auto args = params(std::move(community_id), std::move(channel_id));
-    auto r = co_await db.query("SELECT id, title FROM channels WHERE id = $2 AND community_id = $1",
-                               std::move(args));
-    if (!r) co_return r.error();
-    if (r->rows() == 0) co_return std::optional<channel_row>();
-    co_return std::optional<channel_row>(channel_row{std::string(r->get(0, 0)), std::string(r->get(0, 1))});
 }
 
 asio::awaitable<result<std::string>> create_channel(pool& db, std::string community_id, std::string title) {

@@ -50,17 +50,23 @@ struct posted_message {
 
 // The user's communities with their role, in the order they joined.
 boost::asio::awaitable<result<std::vector<membership_row>>> list_memberships(pool& db, std::string user_id);
-boost::asio::awaitable<result<std::optional<community_row>>> find_community(pool& db, std::string community_id);
-boost::asio::awaitable<result<std::optional<membership_row>>> find_membership(pool& db, std::string user_id,
-                                                                              std::string community_id);
+// Creates the community and makes the user its admin, in one statement; returns the community id.
+// A community with the user's membership (if any) and, when `channel_id` is given, that channel of the
+// community (if it exists): what a route needs to decide who may do what, in one query. nullopt when the
+// community does not exist.
+struct community_access_row {
+    community_row community;
+    std::optional<membership_row> membership;
+    std::optional<channel_row> channel;
+};
+boost::asio::awaitable<result<std::optional<community_access_row>>>
+find_community_access(pool& db, std::string user_id, std::string community_id, std::optional<std::string> channel_id);
 // Creates the community and makes the user its admin, in one statement; returns the community id.
 boost::asio::awaitable<result<std::string>> create_community(pool& db, std::string user_id, std::string title);
 // Makes the user a member (no roles); joining twice changes nothing.
 boost::asio::awaitable<result<void>> join_community(pool& db, std::string user_id, std::string community_id);
 
 boost::asio::awaitable<result<std::vector<channel_row>>> list_channels(pool& db, std::string community_id);
-boost::asio::awaitable<result<std::optional<channel_row>>> find_channel(pool& db, std::string community_id,
-                                                                        std::string channel_id);
 boost::asio::awaitable<result<std::string>> create_channel(pool& db, std::string community_id, std::string title);
 // Deletes the channel with its messages and subscriptions; false if it was not there.
 boost::asio::awaitable<result<bool>> delete_channel(pool& db, std::string community_id, std::string channel_id);

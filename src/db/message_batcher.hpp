@@ -26,7 +26,7 @@ namespace eelchat::db {
 
 struct message_batcher_options {
     std::size_t max_batch = 64;      // messages per statement
-    std::size_t max_writers = 2;     // statements in flight at once (each holds a pool connection)
+    std::size_t max_writers = 1;     // statements in flight at once (each holds a pool connection)
     std::size_t max_pending = 4096;  // beyond this, post() fails at once with pool_timeout (503)
 };
 

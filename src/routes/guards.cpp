@@ -31,30 +31,45 @@ asio::awaitable<checked<signed_in_user>> require_user(request_context& ctx) {
     co_return *(*s)->user;
 }
 
-asio::awaitable<checked<community_access>> load_community(request_context& ctx, const signed_in_user& user) {
+namespace {
+
+// The community of :id and, with `channel_id`, that channel, with the user's membership: one query.
+asio::awaitable<checked<db::community_access_row>> load_access(request_context& ctx, const signed_in_user& user,
+                                                               std::optional<std::string> channel_id) {
     auto id = crypto::normalize_uuid(ctx.params.get("id"));
     if (!id) co_return not_found(ctx);
-    auto community = co_await db::find_community(ctx.svc.db, *id);
-    if (!community) co_return database_failure(ctx, community.error());
-    if (!*community) co_return not_found(ctx);
-    auto membership = co_await db::find_membership(ctx.svc.db, user.id, *id);
-    if (!membership) co_return database_failure(ctx, membership.error());
-    co_return community_access{std::move(**community), std::move(*membership)};
+    auto found = co_await db::find_community_access(ctx.svc.db, user.id, *id, std::move(channel_id));
+    if (!found) co_return database_failure(ctx, found.error());
+    if (!*found) co_return not_found(ctx);
+    co_return std::move(**found);
 }
 
-asio::awaitable<checked<db::channel_row>> load_channel(request_context& ctx, const community_access& access) {
-    auto id = crypto::normalize_uuid(ctx.params.get("cid"));
-    if (!id) co_return not_found(ctx);
-    if (!access.membership) {
+} // namespace
+
+asio::awaitable<checked<community_access>> load_community(request_context& ctx, const signed_in_user& user) {
+    std::optional<std::string> no_channel;
+    auto found = co_await load_access(ctx, user, std::move(no_channel));
+    if (!found.ok()) co_return std::move(found).refusal();
+    co_return community_access{std::move(found->community), std::move(found->membership)};
+}
+
+asio::awaitable<checked<channel_access>> load_channel(request_context& ctx, const signed_in_user& user) {
+    auto cid = crypto::normalize_uuid(ctx.params.get("cid"));
+    if (!cid) co_return not_found(ctx);
+    std::optional<std::string> channel_id = std::move(*cid);
+    auto found = co_await load_access(ctx, user, std::move(channel_id));
+    if (!found.ok()) co_return std::move(found).refusal();
+    if (!found->membership) {
         // eelchat sends a non-member to the community page, where they can join; changes are refused.
         if (ctx.req.method() == http::verb::get || ctx.req.method() == http::verb::head)
-            co_return redirect_response("/community/" + access.community.id);
+            co_return redirect_response("/community/" + found->community.id);
         co_return forbidden(ctx);
     }
-    auto channel = co_await db::find_channel(ctx.svc.db, access.community.id, *id);
-    if (!channel) co_return database_failure(ctx, channel.error());
-    if (!*channel) co_return not_found(ctx);
-    co_return std::move(**channel);
+    if (!found->channel) co_return not_found(ctx);
+    channel_access out;
+    out.access = community_access{std::move(found->community), std::move(found->membership)};
+    out.channel = std::move(*found->channel);
+    co_return out;
 }
 
 } // namespace eelchat::routes

@@ -44,9 +44,14 @@ struct community_access {
 // The community named by the :id parameter (404 when malformed or unknown), with the user's membership.
 boost::asio::awaitable<checked<community_access>> load_community(request_context& ctx, const signed_in_user& user);
 
-// The channel named by :cid inside that community. Members only: a non-member is sent to the community
-// page (GET) or refused with 403 (changes). Malformed, unknown or another community's channel: 404.
-boost::asio::awaitable<checked<db::channel_row>> load_channel(request_context& ctx, const community_access& access);
+struct channel_access {
+    community_access access;
+    db::channel_row channel;
+};
+// The community of :id and its channel :cid, with the user's membership, in one query. Members only: a
+// non-member is sent to the community page (GET) or refused with 403 (changes). Malformed, unknown or
+// another community's channel: 404.
+boost::asio::awaitable<checked<channel_access>> load_channel(request_context& ctx, const signed_in_user& user);
 
 // Route combinators: run the guards in order and call `f` with what they found, or send the refusal.
 //   with_user(f):      f(ctx, user)
@@ -72,12 +77,11 @@ auto with_community(F f) {
 
 template <class F>
 auto with_channel(F f) {
-    return with_community(
-        [f](request_context& ctx, signed_in_user& user, community_access& access) -> boost::asio::awaitable<net::http_response> {
-            auto channel = co_await load_channel(ctx, access);
-            if (!channel.ok()) co_return std::move(channel).refusal();
-            co_return co_await f(ctx, user, access, *channel);
-        });
+    return with_user([f](request_context& ctx, signed_in_user& user) -> boost::asio::awaitable<net::http_response> {
+        auto found = co_await load_channel(ctx, user);
+        if (!found.ok()) co_return std::move(found).refusal();
+        co_return co_await f(ctx, user, found->access, found->channel);
+    });
 }
 
 
