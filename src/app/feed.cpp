@@ -1,6 +1,7 @@
 #include "app/feed.hpp"
 
 #include "app/feed_text.hpp"
+#include "app/text.hpp"
 
 #include <algorithm>
 
@@ -67,9 +68,9 @@ std::string format_entry(const feed_entry& entry) {
     const std::string body =
         truncate_text(html_to_text(entry.content.empty() ? entry.summary : entry.content), max_body);
     std::string message = title + " | " + author + " | " + date + "\n" + body + "\n";
-    const std::size_t used = code_points(message);
+    const std::size_t used = text::utf8_length(message);
     const std::string link = one_line(entry.link);
-    if (used + code_points(link) <= max_message) {
+    if (used + text::utf8_length(link) <= max_message) {
         message += link;
     } else if (used + 3 < max_message) {
         message += truncate_text(link, max_message - used - 3);

@@ -298,13 +298,6 @@ std::string html_to_text(std::string_view html) {
     return out;
 }
 
-std::size_t code_points(std::string_view utf8) {
-    std::size_t n = 0;
-    for (char c : utf8)
-        if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++n;
-    return n;
-}
-
 std::string truncate_text(std::string_view utf8, std::size_t max) {
     std::size_t count = 0;
     for (std::size_t i = 0; i < utf8.size(); ++i) {

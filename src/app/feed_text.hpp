@@ -21,8 +21,6 @@ std::string html_to_text(std::string_view html);
 // would reorder the text shown after them. Soft hyphens are dropped.
 std::string clean_text(std::string_view s);
 
-// The number of code points in valid UTF-8.
-std::size_t code_points(std::string_view utf8);
 
 // The first `max` code points of valid UTF-8 followed by "..." when it had more, else the text as is.
 std::string truncate_text(std::string_view utf8, std::size_t max);

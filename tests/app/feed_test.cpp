@@ -2,6 +2,7 @@
 #include "app/feed.hpp"
 #include "app/feed_parser.hpp"
 #include "app/feed_text.hpp"
+#include "app/text.hpp"
 
 #include "support/feed_server.hpp"
 
@@ -223,7 +224,7 @@ TEST_CASE("truncation counts code points and never splits a character", "[unit][
     CHECK(feeds::truncate_text("abcd", 3) == "abc...");
     CHECK(feeds::truncate_text("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 3) == "\xc3\xa9\xc3\xa9\xc3\xa9...");
     CHECK(feeds::truncate_text("\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 1) == "\xf0\x9f\x98\x80...");
-    CHECK(feeds::code_points("\xf0\x9f\x98\x80\xc3\xa9x") == 3);
+    CHECK(text::utf8_length("\xf0\x9f\x98\x80\xc3\xa9x") == 3);
 }
 
 // --- the posted message -----------------------------------------------------------------------------
@@ -275,7 +276,7 @@ TEST_CASE("a formatted entry stays within 4000 characters and on one header line
     e.content = repeat("body ", 2000);
     e.link = "https://x.example/" + repeat("p", 10000);
     const std::string message = feeds::format_entry(e);
-    CHECK(feeds::code_points(message) <= 4000);
+    CHECK(text::utf8_length(message) <= 4000);
     CHECK(message.starts_with("Line one line two " + repeat("T", 282) + "... | " + repeat("A", 100) +
                               "... | "));
     CHECK(message.find('\x07') == std::string::npos);

@@ -1,5 +1,7 @@
 #include "support/feed_server.hpp"
 
+#include "app/feed_text.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -360,20 +362,7 @@ std::string feed_server::fixture(std::string_view name) {
 }
 
 std::string feed_server::rss(const std::vector<rss_item>& items, std::string_view title) {
-    const auto esc = [](std::string_view text) {
-        std::string out;
-        for (char c : text) {
-            if (c == '&')
-                out += "&amp;";
-            else if (c == '<')
-                out += "&lt;";
-            else if (c == '>')
-                out += "&gt;";
-            else
-                out += c;
-        }
-        return out;
-    };
+    const auto esc = [](std::string_view text) { return feeds::escape_html(text); };
     std::string xml =
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\">\n<channel>\n<title>" + esc(title) +
         "</title>\n<link>https://feeds.example/</link>\n";
