@@ -23,7 +23,7 @@ void subscriber::deliver(const delivery& d) {
     send_in_order(d.seq, d.frame);
 }
 
-void subscriber::send_caught_up(std::int64_t seq, std::shared_ptr<const std::string> frame) {
+void subscriber::send_caught_up(std::int64_t seq, net::ws_frame frame) {
     if (seq <= last_sent_) return;
     if (ws_->send(std::move(frame))) last_sent_ = seq;
 }
@@ -35,7 +35,7 @@ void subscriber::finish_catch_up() {
     for (const auto& d : pending) send_in_order(d.seq, d.frame);
 }
 
-void subscriber::send_in_order(std::int64_t seq, const std::shared_ptr<const std::string>& frame) {
+void subscriber::send_in_order(std::int64_t seq, const net::ws_frame& frame) {
     if (seq <= last_sent_) return; // already sent (caught up from the database, or a repeated batch)
     if (seq != last_sent_ + 1) {
         // Should not happen (the hub reads forward without gaps); if it does, the browser's reconnect
@@ -63,15 +63,21 @@ void subscriber_registry::remove(const std::shared_ptr<subscriber>& s) {
 void subscriber_registry::deliver(const std::string& channel_id, const std::vector<delivery>& batch) {
     auto it = by_channel_.find(channel_id);
     if (it == by_channel_.end()) return;
-    // A copy: a subscriber closed by a full queue stays registered until its run ends, but iterate over a
-    // snapshot anyway so nothing a callback does can invalidate the loop.
-    auto subscribers = it->second;
-    for (const auto& s : subscribers)
-        for (const auto& d : batch) s->deliver(d);
+    // This worker's own copy of each frame: the hub shares one buffer with every worker, and thousands of
+    // reference-count updates from two threads on one buffer would keep its cache line bouncing between
+    // cores. Copying a few hundred bytes per worker is cheaper.
+    std::vector<delivery> local;
+    local.reserve(batch.size());
+    for (const auto& d : batch) local.push_back(delivery{d.seq, std::make_shared<const std::string>(*d.frame)});
+    // By index: nothing below adds or removes subscribers (a closed socket leaves the registry when its
+    // run ends, later), and no copy of the list is needed.
+    const auto& subscribers = it->second;
+    for (std::size_t i = 0; i < subscribers.size(); ++i)
+        for (const auto& d : local) subscribers[i]->deliver(d);
 }
 
 void subscriber_registry::channel_deleted(const std::string& channel_id,
-                                          const std::shared_ptr<const std::string>& notice) {
+                                          const net::ws_frame& notice) {
     auto it = by_channel_.find(channel_id);
     if (it == by_channel_.end()) return;
     for (const auto& s : it->second) {

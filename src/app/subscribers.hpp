@@ -20,10 +20,10 @@
 
 namespace eelchat {
 
-// A rendered message on its way to subscribers: the same buffer for all of them.
+// A rendered message on its way to subscribers: the same framed buffer for all of them.
 struct delivery {
     std::int64_t seq = 0;
-    std::shared_ptr<const std::string> frame;
+    net::ws_frame frame;
 };
 
 class subscriber {
@@ -44,14 +44,14 @@ public:
     // A live message from the hub.
     void deliver(const delivery& d);
     // Catch-up frames read from the database, oldest first (rendered for this subscriber alone).
-    void send_caught_up(std::int64_t seq, std::shared_ptr<const std::string> frame);
+    void send_caught_up(std::int64_t seq, net::ws_frame frame);
     // Catch-up is done: live delivery starts, beginning with what arrived meanwhile.
     void finish_catch_up();
     // The socket is at the end of its life: closes it (if still open) with `code` and `reason`.
     void close(boost::beast::websocket::close_code code, const std::string& reason);
 
 private:
-    void send_in_order(std::int64_t seq, const std::shared_ptr<const std::string>& frame);
+    void send_in_order(std::int64_t seq, const net::ws_frame& frame);
 
     static constexpr std::size_t max_pending = 512;
 
@@ -74,7 +74,7 @@ public:
     // Deliveries for one channel, in sequence order.
     void deliver(const std::string& channel_id, const std::vector<delivery>& batch);
     // The channel was deleted: each subscriber gets `notice` and is closed normally.
-    void channel_deleted(const std::string& channel_id, const std::shared_ptr<const std::string>& notice);
+    void channel_deleted(const std::string& channel_id, const net::ws_frame& notice);
     // A signed-in session ended, or a membership did: their sockets close (policy: 1008).
     void session_ended(const std::string& session_hash);
     void membership_ended(const std::string& membership_id);

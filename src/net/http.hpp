@@ -30,8 +30,9 @@ struct request_info {
 };
 
 // Takes over a connection whose upgrade to a WebSocket the application accepted: gets the connection's
-// stream and the upgrade request, and completes when the WebSocket has ended.
-using websocket_runner = std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream, http_request)>;
+// socket and the upgrade request, and completes when the WebSocket has ended. The HTTP layer spawns it
+// on the connection's executor and lets go of everything else the connection held.
+using websocket_runner = std::function<boost::asio::awaitable<void>(boost::asio::ip::tcp::socket, http_request)>;
 
 // The application side of the server: one instance per worker thread, created on that thread and only
 // ever called from it, so handlers need no locks.

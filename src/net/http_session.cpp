@@ -1,5 +1,6 @@
 #include "net/http_session.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
@@ -99,9 +100,12 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
                         // shutdown reaches it through the application (which closes it with 1012).
                         log.info("request", {{"id", id}, {"method", method}, {"path", target}, {"status", 101},
                                              {"remote", remote.to_string()}});
+                        // Spawned rather than awaited: this coroutine's frame (parser, buffers, response)
+                        // is freed now instead of staying alive as long as the WebSocket does.
                         auto run = std::move(*runner);
-                        stream.expires_never();
-                        co_await run(std::move(stream), parser.release());
+                        auto ex = stream.get_executor();
+                        auto ws = run(stream.release_socket(), parser.release());
+                        asio::co_spawn(ex, std::move(ws), log_exceptions{log, "websocket_failed"});
                         co_return;
                     }
                     res = std::move(std::get<http_response>(outcome));

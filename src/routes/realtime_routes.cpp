@@ -51,8 +51,8 @@ struct subscription {
     bool tracked = false; // the hub counts this subscriber
 };
 
-std::shared_ptr<const std::string> reload_frame() {
-    static const auto frame = std::make_shared<const std::string>(
+net::ws_frame reload_frame() {
+    static const auto frame = net::make_text_frame(
         "<div id=\"messages\" hx-swap-oob=\"beforeend\"><div _=\"init call window.location.reload()\"></div></div>");
     return frame;
 }
@@ -93,7 +93,7 @@ asio::awaitable<void> catch_up(services& svc, std::shared_ptr<subscription> stat
             co_return;
         }
         for (const auto& m : *rows)
-            sub->send_caught_up(m.seq, std::make_shared<const std::string>(render::message_frame(tpl, m)));
+            sub->send_caught_up(m.seq, render::message_frame(tpl, m));
         if (!rows->empty()) from = rows->back().seq;
         if (rows->size() < static_cast<std::size_t>(catch_up_batch)) break;
         // Let the writer drain before the next page (bounded by the socket's own timeouts: a reader that
@@ -109,14 +109,14 @@ asio::awaitable<void> catch_up(services& svc, std::shared_ptr<subscription> stat
 }
 
 asio::awaitable<void> run_subscription(services& svc, std::shared_ptr<subscription> state,
-                                       boost::beast::tcp_stream stream, net::http_request req) {
+                                       asio::ip::tcp::socket socket, net::http_request req) {
     // A modest kernel send buffer: a reader that stops reading backs up into the session's bounded queue
     // (and is cut off there) instead of parking megabytes in the kernel for every stalled browser.
     boost::system::error_code ignored;
-    stream.socket().set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored);
+    socket.set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored);
     net::ws_options opts;
     opts.max_queued = max_queued_frames;
-    auto ws = net::ws_session::create(std::move(stream), opts, svc.log);
+    auto ws = net::ws_session::create(std::move(socket), opts, svc.log);
     std::shared_ptr<subscriber> sub;
     co_await ws->run(std::move(req), [&](std::shared_ptr<net::ws_session> s) {
         sub = std::make_shared<subscriber>(s, state->channel_id, state->session_hash, state->membership_id, 0);
@@ -153,8 +153,8 @@ void add_realtime_routes(router& r) {
                       if (auto after = query->get("after")) state->cursor = db::to_int(*after);
               }
               services* svc = &ctx.svc;
-              ctx.websocket = [svc, state](boost::beast::tcp_stream stream, net::http_request req) {
-                  return run_subscription(*svc, state, std::move(stream), std::move(req));
+              ctx.websocket = [svc, state](asio::ip::tcp::socket socket, net::http_request req) {
+                  return run_subscription(*svc, state, std::move(socket), std::move(req));
               };
               co_return text_response(http::status::switching_protocols, "");
           }));
