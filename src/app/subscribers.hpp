@@ -38,6 +38,11 @@ public:
     net::ws_session& ws() { return *ws_; }
     std::int64_t last_sent() const { return last_sent_; }
     bool catching_up() const { return catching_up_; }
+    // The socket ended: catch-up stops. Tracked: the hub counts this subscriber (untrack it when gone).
+    bool gone() const { return gone_; }
+    void mark_gone() { gone_ = true; }
+    bool tracked() const { return tracked_; }
+    void set_tracked() { tracked_ = true; }
 
     // Where delivery starts: the newest message the browser already has.
     void start_at(std::int64_t cursor) { last_sent_ = cursor; }
@@ -61,6 +66,8 @@ private:
     std::string membership_id_;
     std::int64_t last_sent_ = 0;
     bool catching_up_ = true;
+    bool gone_ = false;
+    bool tracked_ = false;
     std::vector<delivery> pending_;
 };
 

@@ -4,11 +4,10 @@
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <array>
+#include <stdexcept>
 
 namespace eelchat::net {
 
@@ -32,6 +31,19 @@ bool would_block(const error_code& ec) {
     return ec == asio::error::would_block || ec == asio::error::try_again;
 }
 
+// The same connection, re-registered under the io_context's own executor type.
+template <class Socket> Socket adopt(tcp::socket socket) {
+    const auto* ex = socket.get_executor().target<asio::io_context::executor_type>();
+    if (!ex) throw std::invalid_argument("ws_session: the socket's executor is not an io_context's");
+    Socket out(*ex);
+    error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    if (ec) return out; // already closed: the session ends at once
+    const auto handle = socket.release(ec);
+    if (!ec) out.assign(protocol, handle, ec);
+    return out;
+}
+
 const ws_frame& ping_frame() {
     static const ws_frame frame = std::make_shared<const std::string>(encode_ws_frame(ws_opcode::ping, ""));
     return frame;
@@ -44,70 +56,63 @@ std::shared_ptr<ws_session> ws_session::create(tcp::socket socket, ws_options op
 }
 
 ws_session::ws_session(private_tag, tcp::socket socket, ws_options opts, logger log)
-    : socket_(std::move(socket)), timer_(socket_.get_executor()), log_(std::move(log)), opts_(opts),
-      parser_(opts.max_incoming_message) {}
+    : socket_(adopt<socket_type>(std::move(socket))), timer_(socket_.get_executor()), log_(std::move(log)),
+      opts_(opts), parser_(opts.max_incoming_message) {}
 
 ws_session::~ws_session() = default;
 
 std::size_t ws_session::queued() const noexcept {
     std::size_t n = queue_.size();
     if (close_queued_) --n;
-    if (offset_ > 0 && n > 0) --n;
+    if ((offset_ > 0 || handshake_pending_) && n > 0) --n;
     return n;
 }
 
-asio::awaitable<bool> ws_session::handshake(http_request req) {
+void ws_session::start(http_request req, open_handler on_open, end_handler on_end) {
+    on_end.swap(done_); // not assigned: Asio 1.81's move assignment re-wraps its operand, endlessly
     auto reply = answer_ws_upgrade(req);
     req = http_request(); // the request's headers are of no further use; free them now
     error_code ec;
-    co_await asio::async_write(socket_, asio::buffer(reply.bytes),
-                               asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-        note_end("handshake", ec);
-        co_return false;
-    }
+    socket_.non_blocking(true, ec); // reads and writes are attempts that never wait
+    if (ec) return end("handshake", ec);
+    // The answer is written like a frame, by the writer: a 101 goes out together with the first frames.
+    queue_.push_back(std::make_shared<const std::string>(std::move(reply.bytes)));
+    started_ = true;
     if (!reply.accepted) {
-        note_end("handshake refused", ec);
-        socket_.shutdown(tcp::socket::shutdown_send, ec);
-        co_return false;
+        // Once the refusal is out, the connection ends (see on_close_written).
+        refused_ = true;
+        close_queued_ = true;
+        phase_ = phase::closing;
+        arm_close_deadline();
+        return flush();
     }
-    socket_.non_blocking(true, ec); // reads and writes below are attempts that must not wait
-    if (ec) note_end("handshake", ec);
-    co_return !ec;
+    handshake_pending_ = true;
+    phase_ = phase::open;
+    arm_timer(opts_.idle_timeout / 2);
+    if (log_.enabled(log_level::debug)) log_.debug("ws_open", {{"remote", remote()}});
+    if (on_open) {
+        try {
+            on_open(shared_from_this());
+        } catch (...) {
+            end("on_open failed", {});
+            throw;
+        }
+    }
+    start_reading();
+    schedule_flush();
 }
 
 asio::awaitable<void> ws_session::run(http_request req, open_handler on_open) {
-    auto self = shared_from_this();
-    // However run() ends (including an exception from on_open), the socket closes and no timer stays
-    // armed: the app may keep the session in its registry a little longer.
-    struct finisher {
-        ws_session& s;
-        ~finisher() { s.finish(); }
-    } guard{*this};
-
-    arm_timer(opts_.handshake_timeout);
-    const bool accepted = co_await handshake(std::move(req));
-    if (!accepted || phase_ == phase::closed) co_return;
-    if (phase_ == phase::fresh) {
-        phase_ = phase::open;
-        arm_timer(opts_.idle_timeout / 2);
-    } else {
-        arm_close_deadline(); // close_now() or close_after_queue() came during the handshake
-    }
-    if (log_.enabled(log_level::debug)) log_.debug("ws_open", {{"remote", remote()}});
-
-    if (on_open) on_open(self);
-    started_ = true;
-    // The connection now runs on completion handlers (reading, writing, the timer), which hold the
-    // session; run() waits for the last of them.
-    auto start = [this](auto handler) {
-        // Not assigned: Asio 1.81's move assignment copies its operand as a new handler, endlessly.
-        asio::any_completion_handler<void()>(std::move(handler)).swap(done_);
-        start_reading();
-        schedule_flush();
-        maybe_complete();
+    std::exception_ptr failure;
+    auto init = [&](auto handler) {
+        try {
+            start(std::move(req), std::move(on_open), end_handler(std::move(handler)));
+        } catch (...) {
+            failure = std::current_exception(); // the handler still runs: start() ended the session
+        }
     };
-    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(start, asio::use_awaitable);
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(init, asio::use_awaitable);
+    if (failure) std::rethrow_exception(failure);
 }
 
 bool ws_session::send(ws_frame frame) {
@@ -138,8 +143,9 @@ void ws_session::begin_close(const websocket::close_reason& reason, phase next) 
     // Once the close frame is out, or a hard close is already decided, the first reason stands.
     if (phase_ == phase::closed || phase_ == phase::closing || close_sent_) return;
     if (next == phase::draining && phase_ == phase::draining) return;
-    // A part-written frame must be finished, or the client would read the close frame as its tail.
-    const std::size_t keep = offset_ > 0 ? 1 : 0;
+    // A part-written frame must be finished, or the client would read the close frame as its tail; the
+    // 101 answer must go out before any frame.
+    const std::size_t keep = offset_ > 0 || handshake_pending_ ? 1 : 0;
     if (close_queued_ && queue_.size() <= keep) return; // the drain's close frame is already going out
     const std::size_t dropped = next == phase::closing ? queued() : 0;
     log_.debug(
@@ -148,9 +154,8 @@ void ws_session::begin_close(const websocket::close_reason& reason, phase next) 
     if (next == phase::closing) queue_.truncate(keep); // drops a pending drain's close frame too
     queue_.push_back(make_close_frame(reason));
     close_queued_ = true;
-    const bool opened = phase_ != phase::fresh;
     phase_ = next;
-    if (opened) arm_close_deadline();
+    arm_close_deadline();
     schedule_flush();
 }
 
@@ -181,7 +186,7 @@ void ws_session::on_readable(const error_code& wait_ec) {
         if (phase_ == phase::closed) return maybe_complete();
     }
     reading_ = true;
-    socket_.async_wait(tcp::socket::wait_read,
+    socket_.async_wait(socket_type::wait_read,
                        [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
 }
 
@@ -252,7 +257,7 @@ void ws_session::flush() {
         if (would_block(ec)) {
             // The kernel's buffer is full: write again once the client has read some of it.
             write_waiting_ = true;
-            socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](error_code ec) {
+            socket_.async_wait(socket_type::wait_write, [self = shared_from_this()](error_code ec) {
                 self->write_waiting_ = false;
                 if (self->phase_ == phase::closed) return self->maybe_complete();
                 if (ec) return self->end("write", ec);
@@ -261,6 +266,7 @@ void ws_session::flush() {
             return;
         }
         if (ec) return end("write", ec);
+        if (handshake_pending_ && written >= queue_[0]->size() - offset_) handshake_pending_ = false;
         offset_ = queue_.consume(offset_, written);
         if (close_queued_ && queue_.empty()) return on_close_written();
     }
@@ -269,11 +275,12 @@ void ws_session::flush() {
 void ws_session::on_close_written() {
     close_queued_ = false;
     close_sent_ = true;
-    note_end("closed by server", {});
     error_code ec;
+    if (refused_) return end("handshake refused", ec);
+    note_end("closed by server", {});
     if (peer_closed_) return end("closed", ec); // our close answered the client's
     // After a protocol error nothing the client says matters: end our side, the client closes its own.
-    if (failed_) socket_.shutdown(tcp::socket::shutdown_send, ec);
+    if (failed_) socket_.shutdown(socket_type::shutdown_send, ec);
     // Otherwise the reader waits for the client's answer. Closing now would reset a connection whose
     // answer is unread, and a browser whose connection is reset may never see our close code (it reports
     // 1006 instead of, say, 1012, and then does not know to reconnect). The close deadline bounds the wait.
@@ -298,7 +305,6 @@ void ws_session::on_timer(const error_code& ec, std::uint32_t generation) {
         // The client stopped reading: neither the bytes in flight nor the close frame can get through.
         return end("close deadline", {});
     }
-    if (phase_ == phase::fresh) return end("handshake timeout", {});
     if (heard_) {
         heard_ = false;
         ping_sent_ = false;
@@ -321,6 +327,7 @@ void ws_session::end(const char* where, const error_code& ec) {
     close_queued_ = false;
     close_socket(); // completes the pending waits, whose handlers then let run() complete
     timer_.cancel();
+    log_.debug("ws_closed", {{"why", end_}});
     maybe_complete();
 }
 
@@ -338,19 +345,6 @@ void ws_session::close_socket() noexcept {
 void ws_session::maybe_complete() {
     if (phase_ != phase::closed || reading_ || write_waiting_ || flush_posted_ || !done_) return;
     asio::post(socket_.get_executor(), [done = std::move(done_)]() mutable { std::move(done)(); });
-}
-
-void ws_session::finish() noexcept {
-    phase_ = phase::closed;
-    queue_.clear();
-    close_queued_ = false;
-    close_socket();
-    try {
-        timer_.cancel();
-        log_.debug("ws_closed", {{"why", end_}});
-    } catch (...) {
-        // Runs from a destructor; a failed cancel on an epoll timer does not happen in practice.
-    }
 }
 
 std::string ws_session::remote() const {

@@ -21,8 +21,10 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <chrono>
@@ -55,7 +57,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
     using open_handler = std::function<void(std::shared_ptr<ws_session>)>;
 
-    // `socket` is the connection the HTTP layer read the upgrade request from.
+    // `socket` is the connection the HTTP layer read the upgrade request from; its executor must be an
+    // io_context's (throws std::invalid_argument otherwise).
     static std::shared_ptr<ws_session> create(boost::asio::ip::tcp::socket socket, ws_options opts,
                                               logger log);
 
@@ -74,9 +77,18 @@ public:
     // io_context afterwards.
     // Cancellation: none of its own; end a session with close_now() (graceful shutdown uses 1012).
     //
-    // `on_open` runs once after the handshake succeeded, on the session's executor, before any frame is
-    // written: the app registers the session there and may send() catch-up frames. Call run() once.
+    // `on_open` runs once when the upgrade is accepted, on the session's executor, before any frame is
+    // written: the app registers the session there and may send() catch-up frames, which go out in the
+    // same write as the 101 answer. Call run() or start() once, right after create().
     boost::asio::awaitable<void> run(http_request req, open_handler on_open = {});
+
+    // run() without a coroutine, for a server that keeps no coroutine frame per connection: answers `req`
+    // and returns at once, having called `on_open` if the upgrade was accepted (an exception from it
+    // closes the socket and propagates from here). `on_end` is run()'s completion: it runs once, through
+    // the session's executor, when the connection is over and nothing of the session is pending, also
+    // after a refused handshake or a throwing on_open.
+    using end_handler = boost::asio::any_completion_handler<void()>;
+    void start(http_request req, open_handler on_open, end_handler on_end);
 
     // Queues one frame (see make_text_frame). The same buffer goes to many sessions, so it is kept, never
     // copied, until written. Returns false when the session is closing or closed, or when the queue was
@@ -103,9 +115,7 @@ private:
     // fresh → open → (draining →) closing → closed; any phase may jump to closed when the connection ends.
     enum class phase : std::uint8_t { fresh, open, draining, closing, closed };
 
-    boost::asio::awaitable<bool> handshake(http_request req);
     void begin_close(const boost::beast::websocket::close_reason& reason, phase next);
-    void queue_close_frame(ws_frame frame);
 
     void start_reading();
     void on_readable(const boost::system::error_code& ec);
@@ -122,25 +132,34 @@ private:
     void note_end(const char* where, const boost::system::error_code& ec);
     void close_socket() noexcept;
     void maybe_complete();
-    void finish() noexcept;
     std::string remote() const;
 
-    boost::asio::ip::tcp::socket socket_;
-    boost::asio::steady_timer timer_; // handshake deadline, then keep-alive ticks, then the close deadline
+    // Bound to the io_context's own executor type rather than any_io_executor: that type-erased executor
+    // is 56 bytes, and the socket, the timer and each pending operation would carry a copy.
+    using executor_type = boost::asio::io_context::executor_type;
+    using socket_type = boost::asio::basic_stream_socket<boost::asio::ip::tcp, executor_type>;
+    using timer_type =
+        boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                          boost::asio::wait_traits<std::chrono::steady_clock>, executor_type>;
+
+    socket_type socket_;
+    timer_type timer_; // keep-alive ticks, then the close deadline
     logger log_;
     ws_options opts_;
     ws_frame_queue queue_;
     std::size_t offset_ = 0; // bytes of queue_[0] already written
     ws_frame_parser parser_;
-    boost::asio::any_completion_handler<void()> done_; // run()'s, once the session is over
-    std::string end_;                                  // why the connection ended, for the closing log line
+    end_handler done_; // run()'s or start()'s completion, once the session is over
+    std::string end_;  // why the connection ended, for the closing log line
     std::uint32_t timer_generation_ = 0;
     phase phase_ = phase::fresh;
-    bool started_ = false;      // on_open returned: the writer may write
-    bool close_queued_ = false; // our close frame is the last frame of queue_
-    bool close_sent_ = false;   // our close frame is written
-    bool peer_closed_ = false;  // the client's close frame arrived
-    bool failed_ = false;       // the client broke the protocol: its further bytes are ignored
+    bool started_ = false;           // the writer may write
+    bool handshake_pending_ = false; // queue_[0] is the 101 answer, not yet written whole
+    bool refused_ = false;           // queue_ holds the refusal of the upgrade: the connection ends after it
+    bool close_queued_ = false;      // our close frame is the last frame of queue_
+    bool close_sent_ = false;        // our close frame is written
+    bool peer_closed_ = false;       // the client's close frame arrived
+    bool failed_ = false;            // the client broke the protocol: its further bytes are ignored
     bool deadline_armed_ = false;
     bool reading_ = false;       // a wait for readability is pending
     bool write_waiting_ = false; // a wait for writability is pending

@@ -48,7 +48,8 @@ net::ws_frame channel_gone_frame() {
 
 std::string render_messages(templates& tpl, std::span<const db::message_row> ms) {
     std::string out;
-    for (const auto& m : ms) out += render_message(tpl, m);
+    for (const auto& m : ms)
+        out += render_message(tpl, m);
     return out;
 }
 
