@@ -7,7 +7,7 @@ namespace eelchat::net {
 namespace {
 constexpr std::size_t first_capacity = 8;
 // A drained ring at most this big is kept for the next frames; a bigger one (a burst) is given back.
-constexpr std::size_t kept_capacity = 32;
+constexpr std::size_t kept_capacity = first_capacity;
 } // namespace
 
 void ws_frame_queue::grow() {

@@ -3,11 +3,13 @@
 // shared, pre-framed buffer per message (ws_frame); a session only queues the pointer, so a thousand
 // subscribers cost a thousand pointers, and the writer sends everything pending with one gather write.
 //
-// After the opening handshake the session speaks RFC 6455 over the bare TCP socket itself: Beast's
+// The session speaks RFC 6455 over the bare TCP socket itself (ws_frame, ws_handshake): Beast's
 // websocket stream frames each message on its own and writes pongs and close frames from inside its read,
 // which a writer sending whole batches of pre-framed bytes could not interleave with. Reading needs no
 // buffer per connection either: the session waits until the socket is readable and reads into a buffer of
-// its thread, keeping only the parser's few bytes of state. An idle connection costs a few hundred bytes.
+// its thread, keeping only the parser's few bytes of state. No coroutine runs per connection (run() is a
+// thin wrapper over start()): an idle session is about 400 bytes, plus Asio's per-socket state and two
+// pending waits (readable, keep-alive timer).
 //
 // Backpressure is a policy, not a wait: a session's outgoing queue is bounded, and a client too slow to
 // keep up is closed with 1013 (try again later). The browser reconnects and the app replays what it
@@ -39,18 +41,18 @@ namespace eelchat::net {
 struct ws_options {
     std::size_t max_queued = 256;            // frames waiting to be written; beyond: close 1013
     std::size_t max_incoming_message = 1024; // clients have nothing to say; bigger messages close with 1009
-    // Bounds the opening handshake, and also the whole closing phase: from the moment a close is decided
-    // until the socket is gone (finishing the bytes in flight, then the close handshake). A client that
-    // stopped reading would otherwise hold the session until the idle timeout.
+    // Bounds writing a refused upgrade's answer, and the whole closing phase: from the moment a close is
+    // decided until the socket is gone (finishing the bytes in flight, then the close handshake). A client
+    // that stopped reading would otherwise hold the session until the idle timeout.
     std::chrono::seconds handshake_timeout{15};
     // A client silent this long is gone; at half of it the session sends a keep-alive ping, which a live
     // client answers.
     std::chrono::seconds idle_timeout{60};
 };
 
-// One websocket connection. Owned by shared_ptr: run() keeps it alive while the connection lasts, the
-// app's fan-out registry holds it to call send(). Every member function must be called on the session's
-// executor (the worker thread that accepted the connection); nothing here locks.
+// One websocket connection. Owned by shared_ptr: its pending operations keep it alive while the
+// connection lasts, the app's fan-out registry holds it to call send(). Every member function must be called
+// on the session's executor (the worker thread that accepted the connection); nothing here locks.
 class ws_session : public std::enable_shared_from_this<ws_session> {
     struct private_tag {};
 
