@@ -6,8 +6,8 @@ namespace eelchat::net {
 
 namespace {
 constexpr std::size_t first_capacity = 8;
-// A drained ring at most this big is kept for the next frames; a bigger one (a burst) is given back.
-constexpr std::size_t kept_capacity = first_capacity;
+// A drained ring is given back: most connections are idle most of the time, and allocating the ring
+// again costs less than the write that drained it.
 } // namespace
 
 void ws_frame_queue::grow() {
@@ -23,10 +23,8 @@ void ws_frame_queue::grow() {
 void ws_frame_queue::release_if_drained() {
     if (size_ != 0) return;
     head_ = 0;
-    if (capacity_ > kept_capacity) {
-        slots_.reset();
-        capacity_ = 0;
-    }
+    slots_.reset();
+    capacity_ = 0;
 }
 
 void ws_frame_queue::push_back(ws_frame frame) {

@@ -1,6 +1,6 @@
 // The frames a websocket session has yet to write, oldest first: a ring of shared pointers. It holds no
-// storage until the first frame arrives (an idle connection costs nothing here) and gives back a large
-// ring once it drains, so a burst does not leave its memory behind.
+// storage while empty (an idle connection costs nothing here): the ring is allocated for the first frame
+// and given back when the writer drains it.
 //
 // The writer sends from the front with one gather write: gather() lists the pending bytes (the first
 // frame possibly part-written already), consume() drops what the kernel took.

@@ -3,6 +3,7 @@
 #include "net/ws_handshake.hpp"
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -42,6 +43,13 @@ template <class Socket> Socket adopt(tcp::socket socket) {
     const auto handle = socket.release(ec);
     if (!ec) out.assign(protocol, handle, ec);
     return out;
+}
+
+// The allocator for the waits an idle connection keeps pending (readable, keep-alive). Asio's default
+// recycles a thread's freed blocks for the next operation of any size, and a wait that lasts minutes would
+// keep the larger block it happened to inherit (HTTP parsing leaves plenty).
+std::allocator<void> exact_size() {
+    return {};
 }
 
 const ws_frame& ping_frame() {
@@ -186,8 +194,8 @@ void ws_session::on_readable(const error_code& wait_ec) {
         if (phase_ == phase::closed) return maybe_complete();
     }
     reading_ = true;
-    socket_.async_wait(socket_type::wait_read,
-                       [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
+    auto on_wait = [self = shared_from_this()](error_code ec) { self->on_readable(ec); };
+    socket_.async_wait(socket_type::wait_read, asio::bind_allocator(exact_size(), std::move(on_wait)));
 }
 
 bool ws_session::handle_input(std::string_view in) {
@@ -289,8 +297,10 @@ void ws_session::on_close_written() {
 void ws_session::arm_timer(std::chrono::steady_clock::duration after) {
     timer_.expires_after(after); // cancels the previous wait, whose handler then sees an old generation
     const std::uint32_t generation = ++timer_generation_;
-    timer_.async_wait(
-        [self = shared_from_this(), generation](const error_code& ec) { self->on_timer(ec, generation); });
+    auto on_wait = [self = shared_from_this(), generation](const error_code& ec) {
+        self->on_timer(ec, generation);
+    };
+    timer_.async_wait(asio::bind_allocator(exact_size(), std::move(on_wait)));
 }
 
 void ws_session::arm_close_deadline() {
