@@ -15,9 +15,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
+
+#include <sys/resource.h>
 
 namespace asio = boost::asio;
 using namespace eelchat;
@@ -36,16 +39,17 @@ asio::awaitable<bool> migrate(const config& cfg, logger log) {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     auto backoff = std::chrono::milliseconds(250);
     for (int attempt = 1;; ++attempt) {
-        auto conn = co_await db::connection::connect(cfg.database_url, "eelchat-migrate", cfg.db_timeout, log);
+        auto conn =
+            co_await db::connection::connect(cfg.database_url, "eelchat-migrate", cfg.db_timeout, log);
         if (conn) {
-            auto applied = co_await db::apply_migrations(**conn, *migrations, log,
-                                                         std::chrono::steady_clock::now() + std::chrono::seconds(60));
+            auto applied = co_await db::apply_migrations(
+                **conn, *migrations, log, std::chrono::steady_clock::now() + std::chrono::seconds(60));
             if (applied) {
                 log.info("migrations", {{"applied", *applied}, {"known", migrations->size()}});
                 co_return true;
             }
-            log.error("migrations_failed", {{"error", applied.error().message()},
-                                            {"detail", (*conn)->last_error_message()}});
+            log.error("migrations_failed",
+                      {{"error", applied.error().message()}, {"detail", (*conn)->last_error_message()}});
             co_return false;
         }
         if (std::chrono::steady_clock::now() + backoff > give_up) {
@@ -72,7 +76,8 @@ bool run_migrations(const config& cfg, const logger& log) {
 
 void log_config(const logger& log, const config& cfg) {
     std::string db;
-    for (const auto& [k, v] : describe_conninfo(cfg.database_url)) db += (db.empty() ? "" : " ") + k + "=" + v;
+    for (const auto& [k, v] : describe_conninfo(cfg.database_url))
+        db += (db.empty() ? "" : " ") + k + "=" + v;
     log.info("config", {{"version", EELCHAT_VERSION},
                         {"host", cfg.host},
                         {"port", cfg.port},
@@ -85,11 +90,24 @@ void log_config(const logger& log, const config& cfg) {
                         {"shutdown_grace_ms", cfg.shutdown_grace.count()}});
 }
 
+// Every websocket is an open file: raise the soft limit to the hard one (often 1,024 against 20,000 or
+// more), so the process can hold as many connections as the administrator allows. Returns the limit.
+rlim_t raise_open_files_limit() {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+    if (lim.rlim_cur < lim.rlim_max) {
+        rlimit raised = lim;
+        raised.rlim_cur = lim.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return raised.rlim_cur;
+    }
+    return lim.rlim_cur;
+}
+
 } // namespace
 
 int main() {
-    auto parsed = parse_config([](const char* name) { return std::getenv(name); },
-                               std::thread::hardware_concurrency());
+    auto parsed =
+        parse_config([](const char* name) { return std::getenv(name); }, std::thread::hardware_concurrency());
     if (!parsed) {
         std::fprintf(stderr, "eelchat: configuration error: %s\n", parsed.error().message.c_str());
         return 2;
@@ -97,11 +115,12 @@ int main() {
     const config cfg = *parsed;
     const logger log = logger::to_stderr(cfg.log_min);
     log_config(log, cfg);
+    log.info("open_files_limit", {{"limit", static_cast<std::uint64_t>(raise_open_files_limit())}});
 
     auto shared = std::make_shared<shared_state>(shared_state{cfg, log, nullptr});
     try {
         shared->assets = render::asset_store::load(cfg.assets_dir);
-        render::templates tpl;                          // fail at start, not on first request
+        render::templates tpl; // fail at start, not on first request
         render::page_renderer check(tpl, *shared->assets);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "eelchat: %s\n", e.what());
@@ -122,7 +141,8 @@ int main() {
     opts.port = cfg.port;
     opts.threads = cfg.threads;
     std::shared_ptr<const shared_state> frozen = shared;
-    net::server srv(opts, [frozen](asio::io_context& ctx) { return std::make_unique<app>(ctx, frozen); }, log);
+    net::server srv(
+        opts, [frozen](asio::io_context& ctx) { return std::make_unique<app>(ctx, frozen); }, log);
 
     // Signals are handled on the main thread's own io_context; workers never see them.
     asio::io_context main_ctx;
@@ -133,7 +153,8 @@ int main() {
         std::fprintf(stderr, "eelchat: cannot listen on %s:%u: %s\n", cfg.host.c_str(), cfg.port, e.what());
         return 1;
     }
-    log.info("listening", {{"url", cfg.base_url}, {"host", cfg.host}, {"port", srv.port()}, {"threads", cfg.threads}});
+    log.info("listening",
+             {{"url", cfg.base_url}, {"host", cfg.host}, {"port", srv.port()}, {"threads", cfg.threads}});
 
     bool clean = true;
     std::thread joiner;

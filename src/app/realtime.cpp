@@ -105,7 +105,7 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
             if (!rows->empty() && st.delivered == from) {
                 auto batch = std::make_shared<std::vector<delivery>>();
                 batch->reserve(rows->size());
-                for (const auto& m : *rows) batch->push_back(delivery{m.seq, std::make_shared<const std::string>(render::message_frame(tpl, m))});
+                for (const auto& m : *rows) batch->push_back(delivery{m.seq, render::message_frame(tpl, m)});
                 st.delivered = rows->back().seq;
                 to_workers([channel_id, batch](subscriber_registry& r) { r.deliver(channel_id, *batch); });
             }

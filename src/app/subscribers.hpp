@@ -20,10 +20,10 @@
 
 namespace eelchat {
 
-// A rendered message on its way to subscribers: the same buffer for all of them.
+// A rendered message on its way to subscribers: the same framed buffer for all of them.
 struct delivery {
     std::int64_t seq = 0;
-    std::shared_ptr<const std::string> frame;
+    net::ws_frame frame;
 };
 
 class subscriber {
@@ -38,20 +38,25 @@ public:
     net::ws_session& ws() { return *ws_; }
     std::int64_t last_sent() const { return last_sent_; }
     bool catching_up() const { return catching_up_; }
+    // The socket ended: catch-up stops. Tracked: the hub counts this subscriber (untrack it when gone).
+    bool gone() const { return gone_; }
+    void mark_gone() { gone_ = true; }
+    bool tracked() const { return tracked_; }
+    void set_tracked() { tracked_ = true; }
 
     // Where delivery starts: the newest message the browser already has.
     void start_at(std::int64_t cursor) { last_sent_ = cursor; }
     // A live message from the hub.
     void deliver(const delivery& d);
     // Catch-up frames read from the database, oldest first (rendered for this subscriber alone).
-    void send_caught_up(std::int64_t seq, std::shared_ptr<const std::string> frame);
+    void send_caught_up(std::int64_t seq, net::ws_frame frame);
     // Catch-up is done: live delivery starts, beginning with what arrived meanwhile.
     void finish_catch_up();
     // The socket is at the end of its life: closes it (if still open) with `code` and `reason`.
     void close(boost::beast::websocket::close_code code, const std::string& reason);
 
 private:
-    void send_in_order(std::int64_t seq, const std::shared_ptr<const std::string>& frame);
+    void send_in_order(std::int64_t seq, const net::ws_frame& frame);
 
     static constexpr std::size_t max_pending = 512;
 
@@ -61,6 +66,8 @@ private:
     std::string membership_id_;
     std::int64_t last_sent_ = 0;
     bool catching_up_ = true;
+    bool gone_ = false;
+    bool tracked_ = false;
     std::vector<delivery> pending_;
 };
 
@@ -74,7 +81,7 @@ public:
     // Deliveries for one channel, in sequence order.
     void deliver(const std::string& channel_id, const std::vector<delivery>& batch);
     // The channel was deleted: each subscriber gets `notice` and is closed normally.
-    void channel_deleted(const std::string& channel_id, const std::shared_ptr<const std::string>& notice);
+    void channel_deleted(const std::string& channel_id, const net::ws_frame& notice);
     // A signed-in session ended, or a membership did: their sockets close (policy: 1008).
     void session_ended(const std::string& session_hash);
     void membership_ended(const std::string& membership_id);

@@ -30,8 +30,10 @@ struct request_info {
 };
 
 // Takes over a connection whose upgrade to a WebSocket the application accepted: gets the connection's
-// stream and the upgrade request, and completes when the WebSocket has ended.
-using websocket_runner = std::function<boost::asio::awaitable<void>(boost::beast::tcp_stream, http_request)>;
+// socket and the upgrade request, starts the WebSocket and returns; the connection is the runner's from
+// then on. The HTTP layer lets go of everything else the connection held: an idle WebSocket keeps no
+// HTTP buffers and no coroutine frame alive.
+using websocket_runner = std::function<void(boost::asio::ip::tcp::socket, http_request)>;
 
 // The application side of the server: one instance per worker thread, created on that thread and only
 // ever called from it, so handlers need no locks.

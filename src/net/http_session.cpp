@@ -27,7 +27,8 @@ std::optional<http::status> status_for_read_error(const error_code& ec) {
     if (ec == http::error::body_limit) return http::status::payload_too_large;
     // Any other parse error is the client's fault; an early close or a timeout has nobody to answer.
     if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
-        ec != http::error::end_of_stream && ec != http::error::partial_message && ec != http::error::need_more)
+        ec != http::error::end_of_stream && ec != http::error::partial_message &&
+        ec != http::error::need_more)
         return http::status::bad_request;
     return std::nullopt;
 }
@@ -97,11 +98,19 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
                     if (auto* runner = std::get_if<websocket_runner>(&outcome)) {
                         // The connection becomes a WebSocket: its runner owns the stream from here on, and
                         // shutdown reaches it through the application (which closes it with 1012).
-                        log.info("request", {{"id", id}, {"method", method}, {"path", target}, {"status", 101},
+                        log.info("request", {{"id", id},
+                                             {"method", method},
+                                             {"path", target},
+                                             {"status", 101},
                                              {"remote", remote.to_string()}});
+                        // Not awaited: this coroutine's frame (parser, buffers, response) is freed now
+                        // instead of living as long as the WebSocket does.
                         auto run = std::move(*runner);
-                        stream.expires_never();
-                        co_await run(std::move(stream), parser.release());
+                        try {
+                            run(stream.release_socket(), parser.release());
+                        } catch (const std::exception& e) {
+                            log.error("websocket_failed", {{"id", id}, {"path", target}, {"what", e.what()}});
+                        }
                         co_return;
                     }
                     res = std::move(std::get<http_response>(outcome));

@@ -1,144 +1,141 @@
 #include "net/ws_session.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/redirect_error.hpp>
+#include "net/ws_handshake.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_allocator.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/websocket/error.hpp>
+
+#include <array>
+#include <stdexcept>
 
 namespace eelchat::net {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+namespace websocket = boost::beast::websocket;
+using asio::ip::tcp;
 using boost::system::error_code;
 
-std::shared_ptr<ws_session> ws_session::create(beast::tcp_stream stream, ws_options opts, logger log) {
-    // The constructor is private so that a session only ever exists inside a shared_ptr (run() and the
-    // close deadline rely on shared_from_this / weak_from_this).
-    return std::shared_ptr<ws_session>(new ws_session(std::move(stream), opts, std::move(log)));
+namespace {
+
+// One gather write takes at most this much: 64 is the iovec count Asio hands to one sendmsg, and the
+// byte cap keeps one socket's backlog from hogging the thread.
+constexpr std::size_t max_gather_frames = 64;
+constexpr std::size_t max_gather_bytes = 256 * 1024;
+// Rounds of reading or writing one wake-up may do before the session yields to the other connections.
+constexpr int max_rounds = 4;
+// Clients send little (pongs, a close frame), so reads go through one buffer per thread.
+constexpr std::size_t scratch_size = 16 * 1024;
+
+bool would_block(const error_code& ec) {
+    return ec == asio::error::would_block || ec == asio::error::try_again;
 }
 
-ws_session::ws_session(beast::tcp_stream stream, ws_options opts, logger log)
-    : ws_(std::move(stream)), executor_(ws_.get_executor()), opts_(opts), log_(std::move(log)),
-      wake_(executor_, asio::steady_timer::time_point::max()),
-      close_deadline_(executor_, asio::steady_timer::time_point::max()) {
+// The same connection, re-registered under the io_context's own executor type.
+template <class Socket> Socket adopt(tcp::socket socket) {
+    const auto* ex = socket.get_executor().target<asio::io_context::executor_type>();
+    if (!ex) throw std::invalid_argument("ws_session: the socket's executor is not an io_context's");
+    Socket out(*ex);
     error_code ec;
-    auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
-    if (!ec) remote_ = ep.address().to_string();
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    if (ec) return out; // already closed: the session ends at once
+    const auto handle = socket.release(ec);
+    if (!ec) out.assign(protocol, handle, ec);
+    return out;
 }
+
+// The allocator for the waits an idle connection keeps pending (readable, keep-alive). Asio's default
+// recycles a thread's freed blocks for the next operation of any size, and a wait that lasts minutes would
+// keep the larger block it happened to inherit (HTTP parsing leaves plenty).
+std::allocator<void> exact_size() {
+    return {};
+}
+
+const ws_frame& ping_frame() {
+    static const ws_frame frame = std::make_shared<const std::string>(encode_ws_frame(ws_opcode::ping, ""));
+    return frame;
+}
+
+} // namespace
+
+std::shared_ptr<ws_session> ws_session::create(tcp::socket socket, ws_options opts, logger log) {
+    return std::make_shared<ws_session>(private_tag{}, std::move(socket), opts, std::move(log));
+}
+
+ws_session::ws_session(private_tag, tcp::socket socket, ws_options opts, logger log)
+    : socket_(adopt<socket_type>(std::move(socket))), timer_(socket_.get_executor()), log_(std::move(log)),
+      opts_(opts), parser_(opts.max_incoming_message) {}
 
 ws_session::~ws_session() = default;
 
-asio::awaitable<void> ws_session::run(beast::http::request<beast::http::string_body> req,
-                                      open_handler on_open) {
-    using namespace asio::experimental::awaitable_operators;
-    auto self = shared_from_this();
-    // However run() ends (including an exception from on_open), the socket closes and no timer of ours
-    // or Beast's stays armed: the app may keep the session in its registry a little longer.
-    struct finisher {
-        ws_session& s;
-        ~finisher() { s.finish(); }
-    } guard{*this};
-
-    // The HTTP layer's read deadline must not cut a long-lived websocket; Beast's timeouts take over.
-    beast::get_lowest_layer(ws_).expires_never();
-    ws_.set_option(websocket::stream_base::timeout{opts_.handshake_timeout, opts_.idle_timeout, true});
-    ws_.read_message_max(opts_.max_incoming_message);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(beast::http::field::server, "eelchat"); }));
-    ws_.text(true);
-
-    error_code ec;
-    co_await ws_.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-        end_ = "handshake: " + ec.message();
-        co_return;
-    }
-    opened_ = true;
-    if (phase_ == phase::fresh)
-        phase_ = phase::open;
-    else
-        arm_close_deadline(); // close_now() or close_after_queue() came during the handshake
-    log_.debug("ws_open", {{"remote", remote_}});
-
-    if (on_open) on_open(self);
-    co_await (read_loop() && write_loop());
+std::size_t ws_session::queued() const noexcept {
+    std::size_t n = queue_.size();
+    if (close_queued_) --n;
+    if ((offset_ > 0 || handshake_pending_) && n > 0) --n;
+    return n;
 }
 
-asio::awaitable<void> ws_session::read_loop() {
-    beast::flat_buffer buffer;
+void ws_session::start(http_request req, open_handler on_open, end_handler on_end) {
+    on_end.swap(done_); // not assigned: Asio 1.81's move assignment re-wraps its operand, endlessly
+    auto reply = answer_ws_upgrade(req);
+    req = http_request(); // the request's headers are of no further use; free them now
     error_code ec;
-    for (;;) {
-        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) break;
-        // Clients have nothing to say on this socket (they post forms over HTTP); reading only keeps
-        // pings, pongs and the close handshake flowing.
-        buffer.clear();
+    socket_.non_blocking(true, ec); // reads and writes are attempts that never wait
+    if (ec) return end("handshake", ec);
+    // The answer is written like a frame, by the writer: a 101 goes out together with the first frames.
+    queue_.push_back(std::make_shared<const std::string>(std::move(reply.bytes)));
+    started_ = true;
+    if (!reply.accepted) {
+        // Once the refusal is out, the connection ends (see on_close_written).
+        refused_ = true;
+        close_queued_ = true;
+        phase_ = phase::closing;
+        arm_close_deadline();
+        return flush();
     }
-    note_end("read", ec);
-    const bool close_in_progress = close_sent_;
-    phase_ = phase::closed;
-    queue_.clear();
-    wake_writer();
-    // When our close is in flight, Beast finishes its teardown itself (bounded by the close deadline).
-    // Otherwise the peer is gone or misbehaved: a write blocked on it must not outlive the reader.
-    if (!close_in_progress) close_socket();
-}
-
-asio::awaitable<void> ws_session::write_loop() {
-    error_code ec;
-    for (;;) {
-        if (phase_ == phase::closed) break;
-        if (phase_ != phase::closing && !queue_.empty()) {
-            // The local keeps the shared frame alive until its write completed, even if close_now()
-            // drops the queue meanwhile.
-            auto frame = std::move(queue_.front());
-            queue_.pop_front();
-            co_await ws_.async_write(asio::buffer(*frame), asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) {
-                note_end("write", ec);
-                break;
-            }
-            continue;
+    handshake_pending_ = true;
+    phase_ = phase::open;
+    arm_timer(opts_.idle_timeout / 2);
+    if (log_.enabled(log_level::debug)) log_.debug("ws_open", {{"remote", remote()}});
+    if (on_open) {
+        try {
+            on_open(shared_from_this());
+        } catch (...) {
+            end("on_open failed", {});
+            throw;
         }
-        if (phase_ == phase::draining || phase_ == phase::closing) {
-            // Exactly one close frame: the reader then sees the peer's answer (or the deadline fires).
-            phase_ = phase::closing;
-            close_sent_ = true;
-            auto reason = close_reason_;
-            co_await ws_.async_close(reason, asio::redirect_error(asio::use_awaitable, ec));
-            if (ec) {
-                note_end("close", ec);
-                break;
-            }
-            if (end_.empty()) end_ = "closed by server";
-            // The close frame is out. The reader now receives the peer's answer and Beast tears the
-            // connection down; closing the socket here would reset it while the answer is unread, and a
-            // browser whose connection is reset may never see our close code (it reports 1006 instead of,
-            // say, 1012, and then does not know to reconnect). The close deadline bounds the wait.
-            co_return;
-        }
-        // Idle: wait for send() or a close request to cancel the timer (its expiry is never reached).
-        co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
-    // A failed write leaves the reader waiting on a connection that is no use any more.
-    close_socket();
+    start_reading();
+    schedule_flush();
 }
 
-bool ws_session::send(std::shared_ptr<const std::string> text) {
+asio::awaitable<void> ws_session::run(http_request req, open_handler on_open) {
+    std::exception_ptr failure;
+    auto init = [&](auto handler) {
+        try {
+            start(std::move(req), std::move(on_open), end_handler(std::move(handler)));
+        } catch (...) {
+            failure = std::current_exception(); // the handler still runs: start() ended the session
+        }
+    };
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(init, asio::use_awaitable);
+    if (failure) std::rethrow_exception(failure);
+}
+
+bool ws_session::send(ws_frame frame) {
     if (phase_ >= phase::draining) return false;
-    if (queue_.size() >= opts_.max_queued) {
+    if (queued() >= opts_.max_queued) {
         // The client cannot keep up. Waiting would stall the hub and every other subscriber, and
         // buffering more would grow without bound; it reconnects and replays from the database instead.
-        log_.info("ws_too_slow", {{"remote", remote_}, {"queued", queue_.size()}});
+        log_.info("ws_too_slow", {{"remote", remote()}, {"queued", queued()}});
         const websocket::close_reason reason(websocket::close_code::try_again_later,
                                              "too slow; reconnect to catch up");
         begin_close(reason, phase::closing);
         return false;
     }
-    queue_.push_back(std::move(text));
-    wake_writer();
+    queue_.push_back(std::move(frame));
+    schedule_flush();
     return true;
 }
 
@@ -150,64 +147,220 @@ void ws_session::close_now(websocket::close_reason reason) {
     begin_close(reason, phase::closing);
 }
 
-void ws_session::begin_close(websocket::close_reason reason, phase next) {
+void ws_session::begin_close(const websocket::close_reason& reason, phase next) {
     // Once the close frame is out, or a hard close is already decided, the first reason stands.
     if (phase_ == phase::closed || phase_ == phase::closing || close_sent_) return;
     if (next == phase::draining && phase_ == phase::draining) return;
-    log_.debug("ws_closing", {{"remote", remote_},
-                              {"code", static_cast<int>(reason.code)},
-                              {"drain", next == phase::draining},
-                              {"dropped", next == phase::closing ? queue_.size() : std::size_t(0)}});
-    close_reason_ = std::move(reason);
+    // A part-written frame must be finished, or the client would read the close frame as its tail; the
+    // 101 answer must go out before any frame.
+    const std::size_t keep = offset_ > 0 || handshake_pending_ ? 1 : 0;
+    if (close_queued_ && queue_.size() <= keep) return; // the drain's close frame is already going out
+    const std::size_t dropped = next == phase::closing ? queued() : 0;
+    log_.debug(
+        "ws_closing",
+        {{"code", static_cast<int>(reason.code)}, {"drain", next == phase::draining}, {"dropped", dropped}});
+    if (next == phase::closing) queue_.truncate(keep); // drops a pending drain's close frame too
+    queue_.push_back(make_close_frame(reason));
+    close_queued_ = true;
     phase_ = next;
-    if (next == phase::closing) queue_.clear();
-    if (opened_) arm_close_deadline();
-    wake_writer();
+    arm_close_deadline();
+    schedule_flush();
 }
 
-void ws_session::arm_close_deadline() {
-    if (close_deadline_.expiry() != asio::steady_timer::time_point::max()) return; // already running
-    close_deadline_.expires_after(opts_.handshake_timeout);
-    // A weak reference: the deadline must not keep a finished session alive.
-    close_deadline_.async_wait([weak = weak_from_this()](error_code ec) {
-        if (ec) return;
-        auto self = weak.lock();
-        if (!self || self->phase_ == phase::closed) return;
-        // The client stopped reading: neither the frame in flight nor the close frame can get through.
-        // Closing the socket completes every pending operation, so run() ends.
-        if (self->end_.empty()) self->end_ = "close deadline";
-        self->close_socket();
+void ws_session::start_reading() {
+    // Bytes may have arrived before anyone waited (the reactor reports only new arrivals): read first.
+    reading_ = true;
+    on_readable({});
+}
+
+void ws_session::on_readable(const error_code& wait_ec) {
+    reading_ = false;
+    if (phase_ == phase::closed) return maybe_complete();
+    if (wait_ec) return end("read", wait_ec);
+    static thread_local std::array<char, scratch_size> scratch;
+    for (int round = 0;; ++round) {
+        if (round == max_rounds) {
+            // A chatty client: come back after the others had their turn.
+            reading_ = true;
+            asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_readable({}); });
+            return;
+        }
+        error_code ec;
+        const std::size_t n = socket_.read_some(asio::buffer(scratch), ec);
+        if (would_block(ec)) break;
+        if (ec) return end("read", ec);
+        heard_ = true;
+        if (!handle_input(std::string_view(scratch.data(), n))) return;
+        if (phase_ == phase::closed) return maybe_complete();
+    }
+    reading_ = true;
+    auto on_wait = [self = shared_from_this()](error_code ec) { self->on_readable(ec); };
+    socket_.async_wait(socket_type::wait_read, asio::bind_allocator(exact_size(), std::move(on_wait)));
+}
+
+bool ws_session::handle_input(std::string_view in) {
+    // After a protocol error the client's bytes mean nothing; the reader only waits for it to go.
+    while (!failed_ && !in.empty()) {
+        const ws_client_event e = parser_.next(in);
+        switch (e.what) {
+        case ws_client_event::kind::none:
+        case ws_client_event::kind::pong:
+            break;
+        case ws_client_event::kind::ping:
+            // Answered in turn, after what is queued; a client that pings without reading gets no more
+            // answers than the queue holds.
+            if (!close_queued_ && queue_.size() < opts_.max_queued) {
+                queue_.push_back(
+                    std::make_shared<const std::string>(encode_ws_frame(ws_opcode::pong, e.payload)));
+                schedule_flush();
+            }
+            break;
+        case ws_client_event::kind::close: {
+            peer_closed_ = true;
+            if (close_sent_) {
+                // The answer to our close: the closing handshake is complete and the server, as RFC 6455
+                // wants, closes the TCP connection first.
+                end("closed by server", {});
+                return false;
+            }
+            note_end("closed by client", {});
+            // Echo the client's code once the bytes in flight are written.
+            websocket::close_reason echo;
+            if (e.code != 0) echo = websocket::close_reason(e.code);
+            begin_close(echo, phase::closing);
+            break;
+        }
+        case ws_client_event::kind::error:
+            failed_ = true;
+            note_end(e.code == websocket::close_code::too_big ? "message too big" : "protocol error", {});
+            begin_close(websocket::close_reason(static_cast<websocket::close_code>(e.code)), phase::closing);
+            break;
+        }
+    }
+    return true;
+}
+
+void ws_session::schedule_flush() {
+    // Deferred, so that every frame queued by the current handler (a whole batch from the hub) goes out
+    // in the same write.
+    if (!started_ || flush_posted_ || write_waiting_ || phase_ == phase::closed || queue_.empty()) return;
+    flush_posted_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->flush();
     });
 }
 
-void ws_session::note_end(const char* where, const error_code& ec) {
-    if (end_.empty()) end_ = std::string(where) + ": " + ec.message();
+void ws_session::flush() {
+    if (phase_ == phase::closed) return maybe_complete();
+    if (write_waiting_) return;
+    for (int round = 0; !queue_.empty(); ++round) {
+        if (round == max_rounds) return schedule_flush(); // a long backlog: let the others write too
+        std::array<asio::const_buffer, max_gather_frames> buffers;
+        std::size_t bytes = 0;
+        const std::size_t n = queue_.gather(offset_, buffers, max_gather_bytes, bytes);
+        error_code ec;
+        const std::size_t written =
+            socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), n), ec);
+        if (would_block(ec)) {
+            // The kernel's buffer is full: write again once the client has read some of it.
+            write_waiting_ = true;
+            socket_.async_wait(socket_type::wait_write, [self = shared_from_this()](error_code ec) {
+                self->write_waiting_ = false;
+                if (self->phase_ == phase::closed) return self->maybe_complete();
+                if (ec) return self->end("write", ec);
+                self->flush();
+            });
+            return;
+        }
+        if (ec) return end("write", ec);
+        if (handshake_pending_ && written >= queue_[0]->size() - offset_) handshake_pending_ = false;
+        offset_ = queue_.consume(offset_, written);
+        if (close_queued_ && queue_.empty()) return on_close_written();
+    }
 }
 
-void ws_session::wake_writer() {
-    wake_.cancel();
+void ws_session::on_close_written() {
+    close_queued_ = false;
+    close_sent_ = true;
+    error_code ec;
+    if (refused_) return end("handshake refused", ec);
+    note_end("closed by server", {});
+    if (peer_closed_) return end("closed", ec); // our close answered the client's
+    // After a protocol error nothing the client says matters: end our side, the client closes its own.
+    if (failed_) socket_.shutdown(socket_type::shutdown_send, ec);
+    // Otherwise the reader waits for the client's answer. Closing now would reset a connection whose
+    // answer is unread, and a browser whose connection is reset may never see our close code (it reports
+    // 1006 instead of, say, 1012, and then does not know to reconnect). The close deadline bounds the wait.
+}
+
+void ws_session::arm_timer(std::chrono::steady_clock::duration after) {
+    timer_.expires_after(after); // cancels the previous wait, whose handler then sees an old generation
+    const std::uint32_t generation = ++timer_generation_;
+    auto on_wait = [self = shared_from_this(), generation](const error_code& ec) {
+        self->on_timer(ec, generation);
+    };
+    timer_.async_wait(asio::bind_allocator(exact_size(), std::move(on_wait)));
+}
+
+void ws_session::arm_close_deadline() {
+    if (deadline_armed_) return;
+    deadline_armed_ = true;
+    arm_timer(opts_.handshake_timeout);
+}
+
+void ws_session::on_timer(const error_code& ec, std::uint32_t generation) {
+    if (ec || generation != timer_generation_ || phase_ == phase::closed) return;
+    if (deadline_armed_) {
+        // The client stopped reading: neither the bytes in flight nor the close frame can get through.
+        return end("close deadline", {});
+    }
+    if (heard_) {
+        heard_ = false;
+        ping_sent_ = false;
+    } else if (!ping_sent_) {
+        ping_sent_ = true;
+        queue_.push_back(ping_frame());
+        schedule_flush();
+    } else {
+        return end("idle timeout", {});
+    }
+    arm_timer(opts_.idle_timeout / 2);
+}
+
+void ws_session::end(const char* where, const error_code& ec) {
+    if (phase_ == phase::closed) return;
+    note_end(where, ec);
+    phase_ = phase::closed;
+    queue_.clear();
+    offset_ = 0;
+    close_queued_ = false;
+    close_socket(); // completes the pending waits, whose handlers then let run() complete
+    timer_.cancel();
+    log_.debug("ws_closed", {{"why", end_}});
+    maybe_complete();
+}
+
+void ws_session::note_end(const char* where, const error_code& ec) {
+    if (!end_.empty()) return;
+    end_ = where;
+    if (ec) end_.append(": ").append(ec.message());
 }
 
 void ws_session::close_socket() noexcept {
     error_code ec;
-    beast::get_lowest_layer(ws_).socket().close(ec);
+    socket_.close(ec);
 }
 
-void ws_session::finish() noexcept {
-    phase_ = phase::closed;
-    queue_.clear();
-    close_socket();
-    try {
-        close_deadline_.cancel();
-        wake_.cancel();
-        // Beast arms its idle/ping timer on every read but does not disarm it when a read fails; turning
-        // the timeouts off cancels it, so a session the app still references leaves no work behind.
-        ws_.set_option(websocket::stream_base::timeout{websocket::stream_base::none(),
-                                                       websocket::stream_base::none(), false});
-        log_.debug("ws_closed", {{"remote", remote_}, {"why", end_}});
-    } catch (...) {
-        // Runs from a destructor; a failed cancel on an epoll timer does not happen in practice.
-    }
+void ws_session::maybe_complete() {
+    if (phase_ != phase::closed || reading_ || write_waiting_ || flush_posted_ || !done_) return;
+    asio::post(socket_.get_executor(), [done = std::move(done_)]() mutable { std::move(done)(); });
+}
+
+std::string ws_session::remote() const {
+    error_code ec;
+    auto ep = socket_.remote_endpoint(ec);
+    return ec ? std::string() : ep.address().to_string();
 }
 
 } // namespace eelchat::net

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "db/chat_store.hpp"
+#include "net/ws_frame.hpp"
 #include "render/templates.hpp"
 
 #include <memory>
@@ -16,10 +17,11 @@ namespace eelchat::render {
 std::string author_label(const db::message_row& m);
 
 std::string render_message(templates& tpl, const db::message_row& m);
-// A message as the WebSocket pushes it: an htmx out-of-band fragment appended to #messages.
-std::string message_frame(templates& tpl, const db::message_row& m);
+// A message as the WebSocket pushes it: an htmx out-of-band fragment appended to #messages, framed once
+// for every subscriber.
+net::ws_frame message_frame(templates& tpl, const db::message_row& m);
 // The frame that tells an open channel page its channel was deleted.
-std::shared_ptr<const std::string> channel_gone_frame();
+net::ws_frame channel_gone_frame();
 std::string render_messages(templates& tpl, std::span<const db::message_row> ms);
 
 } // namespace eelchat::render

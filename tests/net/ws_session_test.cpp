@@ -47,9 +47,7 @@ std::string frame_text(std::size_t i, std::size_t size = 32) {
     return s;
 }
 
-std::shared_ptr<const std::string> frame(std::size_t i, std::size_t size = 32) {
-    return std::make_shared<const std::string>(frame_text(i, size));
-}
+net::ws_frame frame(std::size_t i, std::size_t size = 32) { return net::make_text_frame(frame_text(i, size)); }
 
 // An async condition: waiters re-check their predicate each time notify() is called. Single-threaded,
 // so a notify() between the check and the wait cannot be lost.
@@ -86,7 +84,7 @@ public:
         http::request<http::string_body> req;
         stream.expires_after(5s);
         co_await http::async_read(stream, buffer, req, asio::use_awaitable);
-        auto session = net::ws_session::create(std::move(stream), opts, std::move(log));
+        auto session = net::ws_session::create(stream.release_socket(), opts, std::move(log));
         net::ws_session::open_handler open = [&opened, &opened_signal,
                                               on_open = std::move(on_open)](session_ptr s) {
             opened.push_back(s);
@@ -151,7 +149,7 @@ asio::awaitable<void> read_in_order(std::uint16_t port, std::size_t n) {
     CHECK(c.close_code() == websocket::close_code::normal);
 }
 
-asio::awaitable<void> three_readers(fixture& f, std::shared_ptr<const std::string>& shared) {
+asio::awaitable<void> three_readers(fixture& f, net::ws_frame& shared) {
     const auto ex = co_await asio::this_coro::executor;
     test::ws_client a(ex), b(ex), c(ex);
     co_await a.connect(f.server.port());
@@ -167,7 +165,7 @@ asio::awaitable<void> three_readers(fixture& f, std::shared_ptr<const std::strin
     for (auto* client : clients) {
         auto r = co_await client->read_text();
         REQUIRE(r.has_value());
-        CHECK(*r == *shared);
+        CHECK(*r == frame_text(7, 2000));
     }
     co_await a.close();
     co_await b.close();
@@ -276,7 +274,7 @@ TEST_CASE("ws_session: frames arrive in order and intact, after the handshake", 
 
 TEST_CASE("ws_session: one shared buffer reaches three sessions without copies", "[ws][unit]") {
     fixture f;
-    std::shared_ptr<const std::string> shared;
+    net::ws_frame shared;
     auto serve3 = f.serve(quick_options()) && f.serve(quick_options()) && f.serve(quick_options());
     test::run_async(f.ctx, std::move(serve3) && three_readers(f, shared), 5s);
     REQUIRE(shared);
