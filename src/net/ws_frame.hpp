@@ -1,4 +1,5 @@
-// RFC 6455 framing, both directions, as pure functions: no sockets here.
+// RFC 6455 on the wire, as pure functions with no sockets: the server's answer to the opening handshake,
+// and framing in both directions. eelchat negotiates no extension and no subprotocol.
 //
 // Server-to-client frames are never masked, so a message is framed once and the very same bytes go to
 // every subscriber: a ws_frame is header and payload in one immutable shared buffer, ready for the socket.
@@ -7,6 +8,8 @@
 // beyond a control frame's 125 bytes, and reports only what the session must act on: pings, pongs, the
 // close frame and protocol violations.
 #pragma once
+
+#include "net/http.hpp"
 
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -17,6 +20,18 @@
 #include <string_view>
 
 namespace eelchat::net {
+
+struct ws_handshake_reply {
+    bool accepted = false; // 101: the connection is a websocket once `bytes` are written
+    std::string bytes;     // the whole HTTP response
+};
+
+// The Sec-WebSocket-Accept value for a client's Sec-WebSocket-Key: base64(SHA-1(key + RFC GUID)).
+std::string ws_accept_key(std::string_view client_key);
+
+// 101 Switching Protocols for a valid upgrade request; 426 (naming version 13) for another protocol
+// version; 400 for anything else (not an upgrade, no usable key).
+ws_handshake_reply answer_ws_upgrade(const http_request& req);
 
 enum class ws_opcode : std::uint8_t {
     continuation = 0,

@@ -1,7 +1,5 @@
 #include "net/ws_session.hpp"
 
-#include "net/ws_handshake.hpp"
-
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>

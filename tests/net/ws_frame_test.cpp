@@ -2,7 +2,6 @@
 // parser on masked, fragmented and broken input, the handshake answer and the writer's frame queue.
 #include "net/ws_frame.hpp"
 #include "net/ws_frame_queue.hpp"
-#include "net/ws_handshake.hpp"
 
 #include <catch2/catch.hpp>
 

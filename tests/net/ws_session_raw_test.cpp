@@ -114,7 +114,12 @@ public:
                     }
                 }
             }
-            if (!co_await read_more()) co_return frame{-1, {}};
+            const bool more = co_await read_more();
+            if (!more) {
+                frame closed;
+                closed.opcode = -1;
+                co_return closed;
+            }
         }
     }
 
