@@ -70,7 +70,7 @@ asio::awaitable<error_code> subscriber::connect(const endpoint_spec& where, std:
     // The key need not be secret or random for a load generator; the server only echoes its hash.
     const std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + where.host_header +
                                 "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-                                "ZWVsYmVuY2gtaGFuZHNoYWs=\r\nSec-WebSocket-Version: 13\r\nOrigin: " +
+                                "ZWVsYmVuY2gtaGFuZHNoYQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: " +
                                 origin + (cookie.empty() ? "" : "\r\nCookie: " + cookie) + "\r\n\r\n";
     co_await asio::async_write(stream, asio::buffer(request), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return ec;
