@@ -19,16 +19,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-db::pool_config pool_config_for(const config& cfg) {
-    db::pool_config pc;
-    pc.conninfo = cfg.database_url;
-    pc.max_size = cfg.db_pool_size;
-    pc.call_timeout = cfg.db_timeout;
-    pc.connect_timeout = cfg.db_timeout;
-    pc.application_name = "eelchat";
-    return pc;
-}
-
 std::unique_ptr<mail::mailer> mailer_for(asio::io_context& ctx, const config& cfg, const logger& log) {
     if (!cfg.smtp) return mail::make_console_mailer(log);
     mail::smtp_config sc;
@@ -52,13 +42,14 @@ constexpr std::string_view content_security_policy =
 
 app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
     : shared_(std::move(shared)),
-      pool_(ctx.get_executor(), pool_config_for(shared_->cfg), shared_->log),
+      pool_(ctx.get_executor(), database_pool(shared_->cfg, "eelchat", shared_->cfg.db_pool_size),
+            shared_->log),
       messages_(pool_, shared_->log),
       mailer_(shared_->make_mailer ? shared_->make_mailer(ctx) : mailer_for(ctx, shared_->cfg, shared_->log)),
       pages_(templates_, *shared_->assets),
-      subscribers_(shared_->log),
-      services_{shared_->cfg, shared_->log, pool_, messages_, pages_, *shared_->assets, *mailer_, *shared_->hub, subscribers_,
-                shared_->feeds.get()},
+      subscribers_(shared_->log), services_{shared_->cfg, shared_->log,        pool_,    messages_,
+                                            pages_,       *shared_->assets,    *mailer_, *shared_->hub,
+                                            subscribers_, shared_->feeds.get()},
       housekeeping_timer_(ctx) {
     routes::add_health_routes(router_);
     routes::add_auth_routes(router_);
@@ -108,9 +99,11 @@ asio::awaitable<std::variant<net::http_response, net::websocket_runner>>
 app::handle_upgrade(net::http_request& req, const net::request_info& info) {
     routes::request_context ctx{req, info, {}, services_};
     auto res = co_await dispatch(ctx);
-    if (ctx.websocket && res.result() == http::status::switching_protocols) co_return std::move(ctx.websocket);
+    if (ctx.websocket && res.result() == http::status::switching_protocols)
+        co_return std::move(ctx.websocket);
     // No redirects for a WebSocket: whoever may not connect is refused.
-    if (res.result_int() >= 300 && res.result_int() < 400) res = routes::error_page(pages_, http::status::forbidden);
+    if (res.result_int() >= 300 && res.result_int() < 400)
+        res = routes::error_page(pages_, http::status::forbidden);
     co_return res;
 }
 
@@ -149,7 +142,8 @@ asio::awaitable<net::http_response> app::dispatch(routes::request_context& ctx) 
         res = routes::error_page(pages_, http::status::not_found);
         break;
     }
-    for (auto& cookie : ctx.set_cookies) res.insert(http::field::set_cookie, cookie);
+    for (auto& cookie : ctx.set_cookies)
+        res.insert(http::field::set_cookie, cookie);
     routes::add_security_headers(res);
     res.set("Content-Security-Policy", content_security_policy);
     co_return res;

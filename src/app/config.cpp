@@ -17,8 +17,7 @@ namespace eelchat {
 
 namespace {
 
-template <class Int>
-std::optional<Int> parse_int(std::string_view s, Int min, Int max) {
+template <class Int> std::optional<Int> parse_int(std::string_view s, Int min, Int max) {
     long long v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size() || v < static_cast<long long>(min) ||
@@ -37,7 +36,8 @@ bool valid_base_url(std::string_view u) {
         return false;
     if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
     for (char c : rest)
-        if (static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '<' || c == '>' || c == '\\') return false;
+        if (static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '<' || c == '>' || c == '\\')
+            return false;
     return true;
 }
 
@@ -68,9 +68,11 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
     }
     if (auto v = get("BASE_URL")) {
         std::string u(*v);
-        while (u.size() > 1 && u.back() == '/') u.pop_back();
+        while (u.size() > 1 && u.back() == '/')
+            u.pop_back();
         if (!valid_base_url(u))
-            return bad("BASE_URL must be an absolute http:// or https:// URL, got \"" + std::string(*v) + "\"");
+            return bad("BASE_URL must be an absolute http:// or https:// URL, got \"" + std::string(*v) +
+                       "\"");
         c.base_url = std::move(u);
     } else {
         c.base_url = "http://localhost:" + std::to_string(c.port);
@@ -95,13 +97,15 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
     }
     if (auto v = get("DB_TIMEOUT_MS")) {
         auto n = parse_int<long>(*v, 100, 600000);
-        if (!n) return bad("DB_TIMEOUT_MS must be a number from 100 to 600000, got \"" + std::string(*v) + "\"");
+        if (!n)
+            return bad("DB_TIMEOUT_MS must be a number from 100 to 600000, got \"" + std::string(*v) + "\"");
         c.db_timeout = std::chrono::milliseconds(*n);
     }
     if (auto v = get("SHUTDOWN_GRACE_MS")) {
         auto n = parse_int<long>(*v, 0, 600000);
         if (!n)
-            return bad("SHUTDOWN_GRACE_MS must be a number from 0 to 600000, got \"" + std::string(*v) + "\"");
+            return bad("SHUTDOWN_GRACE_MS must be a number from 0 to 600000, got \"" + std::string(*v) +
+                       "\"");
         c.shutdown_grace = std::chrono::milliseconds(*n);
     }
     if (auto v = get("TRUST_PROXY")) {
@@ -126,7 +130,8 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
         if (!m.user.empty() && m.password.empty()) return bad("SMTP_USER is set but SMTP_PASSWORD is not");
         auto from = get("MAIL_FROM");
         if (!from || !mail::is_valid_address(*from))
-            return bad("MAIL_FROM must be the sender's email address (like eelchat@example.org) when SMTP_HOST is set");
+            return bad("MAIL_FROM must be the sender's email address (like eelchat@example.org) when "
+                       "SMTP_HOST is set");
         m.from = std::string(*from);
         if (auto v = get("SMTP_CA_FILE")) {
             if (::access(std::string(*v).c_str(), R_OK) != 0)
@@ -134,7 +139,8 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
             m.ca_file = std::string(*v);
         }
         if (auto v = get("SMTP_TLS")) {
-            if (*v != "on" && *v != "off") return bad("SMTP_TLS must be on or off, got \"" + std::string(*v) + "\"");
+            if (*v != "on" && *v != "off")
+                return bad("SMTP_TLS must be on or off, got \"" + std::string(*v) + "\"");
             m.require_tls = *v == "on";
         }
         c.smtp = std::move(m);
@@ -157,6 +163,16 @@ std::vector<std::pair<std::string, std::string>> describe_conninfo(const std::st
     }
     if (out.empty()) out.emplace_back("dbname", "(libpq defaults)");
     return out;
+}
+
+db::pool_config database_pool(const config& cfg, std::string application_name, std::size_t max_size) {
+    db::pool_config pc;
+    pc.conninfo = cfg.database_url;
+    pc.max_size = max_size;
+    pc.call_timeout = cfg.db_timeout;
+    pc.connect_timeout = cfg.db_timeout;
+    pc.application_name = std::move(application_name);
+    return pc;
 }
 
 } // namespace eelchat

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "app/log.hpp"
+#include "db/pool.hpp"
 
 #include <boost/system/result.hpp>
 
@@ -16,28 +17,28 @@ namespace eelchat {
 
 // Outgoing mail over SMTP; without SMTP_HOST eelchat prints emails to standard output instead.
 struct smtp_settings {
-    std::string host;          // SMTP_HOST
-    std::uint16_t port = 587;  // SMTP_PORT
-    std::string user;          // SMTP_USER (empty: no AUTH)
-    std::string password;      // SMTP_PASSWORD
-    std::string from;          // MAIL_FROM
-    std::string ca_file;       // SMTP_CA_FILE: extra PEM bundle to trust (private relays)
-    bool require_tls = true;   // SMTP_TLS=off allows a relay without STARTTLS (only on a trusted network)
+    std::string host;         // SMTP_HOST
+    std::uint16_t port = 587; // SMTP_PORT
+    std::string user;         // SMTP_USER (empty: no AUTH)
+    std::string password;     // SMTP_PASSWORD
+    std::string from;         // MAIL_FROM
+    std::string ca_file;      // SMTP_CA_FILE: extra PEM bundle to trust (private relays)
+    bool require_tls = true;  // SMTP_TLS=off allows a relay without STARTTLS (only on a trusted network)
 };
 
 struct config {
-    std::string database_url;             // DATABASE_URL: libpq key=value string or postgres:// URL
-    std::string host = "127.0.0.1";       // HOST
-    std::uint16_t port = 8080;            // PORT (0: any free port, for tests)
-    std::string base_url;                 // BASE_URL, default http://localhost:PORT, no trailing slash
-    unsigned threads = 1;                 // THREADS, default: the number of cores
-    log_level log_min = log_level::info;  // LOG_LEVEL
-    std::string assets_dir;               // ASSETS_DIR, default: the build's public/ folder
-    std::size_t db_pool_size = 4;         // DB_POOL_SIZE, connections per thread
-    std::chrono::milliseconds db_timeout{5000};      // DB_TIMEOUT_MS, deadline of one database call
+    std::string database_url;                   // DATABASE_URL: libpq key=value string or postgres:// URL
+    std::string host = "127.0.0.1";             // HOST
+    std::uint16_t port = 8080;                  // PORT (0: any free port, for tests)
+    std::string base_url;                       // BASE_URL, default http://localhost:PORT, no trailing slash
+    unsigned threads = 1;                       // THREADS, default: the number of cores
+    log_level log_min = log_level::info;        // LOG_LEVEL
+    std::string assets_dir;                     // ASSETS_DIR, default: the build's public/ folder
+    std::size_t db_pool_size = 4;               // DB_POOL_SIZE, connections per thread
+    std::chrono::milliseconds db_timeout{5000}; // DB_TIMEOUT_MS, deadline of one database call
     std::chrono::milliseconds shutdown_grace{10000}; // SHUTDOWN_GRACE_MS, time in-flight requests get
-    std::optional<smtp_settings> smtp;    // set when SMTP_HOST is
-    bool trust_proxy = false;             // TRUST_PROXY=1: client address from X-Forwarded-For (rate limits)
+    std::optional<smtp_settings> smtp;               // set when SMTP_HOST is
+    bool trust_proxy = false; // TRUST_PROXY=1: client address from X-Forwarded-For (rate limits)
     // FEEDS_ALLOW_PRIVATE=1: feeds may live on loopback, private and link-local addresses (local setups,
     // tests). Off by default, so that a community admin cannot make the server fetch its own network.
     bool feeds_allow_private = false;
@@ -55,6 +56,10 @@ using env_lookup = std::function<const char*(const char* name)>;
 
 // Reads the configuration through `getenv` (pure: tests pass a map). `cores` is the default THREADS.
 boost::system::result<config, config_error> parse_config(const env_lookup& getenv, unsigned cores);
+
+// A database pool of this configuration: its DATABASE_URL and DB_TIMEOUT_MS, named `application_name` in
+// pg_stat_activity, at most `max_size` connections.
+db::pool_config database_pool(const config& cfg, std::string application_name, std::size_t max_size);
 
 // The parts of a libpq connection string that are safe to log (never the password), as key=value pairs;
 // an empty list when the string does not parse.

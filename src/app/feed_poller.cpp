@@ -25,21 +25,12 @@ namespace asio = boost::asio;
 std::chrono::seconds feed_retry_delay(int failures) {
     constexpr std::chrono::seconds first(300), most(12 * 3600);
     auto d = first;
-    for (int i = 1; i < failures && d < most; ++i) d *= 2;
+    for (int i = 1; i < failures && d < most; ++i)
+        d *= 2;
     return std::min(d, most);
 }
 
 namespace {
-
-db::pool_config poller_pool_config(const config& c) {
-    db::pool_config pc;
-    pc.conninfo = c.database_url;
-    pc.max_size = 2;
-    pc.call_timeout = c.db_timeout;
-    pc.connect_timeout = c.db_timeout;
-    pc.application_name = "eelchat-feeds";
-    return pc;
-}
 
 asio::ssl::context client_tls() {
     asio::ssl::context tls(asio::ssl::context::tls_client);
@@ -52,8 +43,10 @@ asio::ssl::context client_tls() {
 
 struct feed_poller::impl {
     impl(const config& c, logger l, feed_poller_options o)
-        : log(std::move(l)), opts(o), allow_private(c.feeds_allow_private), user_agent("eelchat (" + c.base_url + ")"),
-          pool(ctx.get_executor(), poller_pool_config(c), log), tls(client_tls()), tick(ctx), all_done(ctx) {}
+        : log(std::move(l)), opts(o), allow_private(c.feeds_allow_private),
+          user_agent("eelchat (" + c.base_url + ")"),
+          pool(ctx.get_executor(), database_pool(c, "eelchat-feeds", 2), log), tls(client_tls()), tick(ctx),
+          all_done(ctx) {}
 
     asio::io_context ctx{1};
     logger log;
@@ -84,7 +77,8 @@ struct feed_poller::impl {
     // Claims and fetches batches until nothing is due.
     asio::awaitable<void> round() {
         while (!stopped) {
-            auto claimed = co_await db::claim_due_feeds(pool, static_cast<int>(opts.concurrent_fetches), opts.lease);
+            auto claimed =
+                co_await db::claim_due_feeds(pool, static_cast<int>(opts.concurrent_fetches), opts.lease);
             if (!claimed) {
                 log.warn("feeds_claim_failed", {{"error", claimed.error().message()}});
                 co_return;
@@ -129,7 +123,8 @@ struct feed_poller::impl {
                 co_return;
             }
             auto news = feeds::entries_to_post(*parsed, feed.last_post_uri, opts.max_posts_per_fetch);
-            for (const auto& e : news.entries) rec.messages.push_back(feeds::format_entry(e));
+            for (const auto& e : news.entries)
+                rec.messages.push_back(feeds::format_entry(e));
             rec.last_post_uri = std::move(news.last_seen_id);
             rec.etag = std::move(got->etag);
             rec.last_modified = std::move(got->last_modified);
@@ -141,8 +136,10 @@ struct feed_poller::impl {
         } else if (!*recorded) {
             log.info("feed_claim_lost", {{"url", feed.url}});
         } else {
-            log.info("feed_fetched",
-                     {{"url", feed.url}, {"channel", feed.channel_id}, {"status", got->status}, {"posted", posted}});
+            log.info("feed_fetched", {{"url", feed.url},
+                                      {"channel", feed.channel_id},
+                                      {"status", got->status},
+                                      {"posted", posted}});
         }
     }
 
@@ -155,7 +152,8 @@ struct feed_poller::impl {
                                  {"failures", failures},
                                  {"retry_s", retry.count()}});
         auto recorded = co_await db::record_feed_failure(pool, feed, std::move(error), retry);
-        if (!recorded) log.warn("feed_record_failed", {{"url", feed.url}, {"error", recorded.error().message()}});
+        if (!recorded)
+            log.warn("feed_record_failed", {{"url", feed.url}, {"error", recorded.error().message()}});
     }
 
     void wake() {
@@ -176,7 +174,9 @@ feed_poller::feed_poller(const config& cfg, logger log, feed_poller_options opts
     thread_ = std::thread([impl = impl_] { impl->ctx.run(); });
 }
 
-feed_poller::~feed_poller() { stop(); }
+feed_poller::~feed_poller() {
+    stop();
+}
 
 void feed_poller::wake() {
     asio::post(impl_->ctx, [impl = impl_] { impl->wake(); });
@@ -196,6 +196,8 @@ void feed_poller::stop() {
     new std::shared_ptr<impl>(impl_);
 }
 
-std::uint64_t feed_poller::rounds() const { return impl_->rounds.load(std::memory_order_acquire); }
+std::uint64_t feed_poller::rounds() const {
+    return impl_->rounds.load(std::memory_order_acquire);
+}
 
 } // namespace eelchat

@@ -25,22 +25,11 @@ namespace {
 constexpr int read_batch = 200;
 constexpr std::string_view events_channel = "eelchat_events";
 
-db::pool_config hub_pool_config(const config& cfg) {
-    db::pool_config pc;
-    pc.conninfo = cfg.database_url;
-    pc.max_size = 2;
-    pc.call_timeout = cfg.db_timeout;
-    pc.connect_timeout = cfg.db_timeout;
-    pc.application_name = "eelchat-hub";
-    return pc;
-}
-
-
 } // namespace
 
 struct realtime_hub::impl : std::enable_shared_from_this<impl> {
     impl(const config& c, logger l)
-        : log(std::move(l)), pool(ctx.get_executor(), hub_pool_config(c), log), retry(ctx) {
+        : log(std::move(l)), pool(ctx.get_executor(), database_pool(c, "eelchat-hub", 2), log), retry(ctx) {
         db::listener_options lo;
         lo.conninfo = c.database_url;
         lo.channels = {std::string(events_channel)};
@@ -54,7 +43,7 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
         int refs = 0;
         std::int64_t delivered = 0; // every message up to this one has been posted to the workers
         bool reading = false;
-        bool dirty = false;         // more was announced while reading
+        bool dirty = false; // more was announced while reading
     };
 
     asio::io_context ctx{1};
@@ -69,12 +58,11 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
     std::mutex workers_mutex;
     std::vector<std::pair<asio::any_io_executor, subscriber_registry*>> workers;
 
-    template <class F>
-    void to_workers(F f) {
+    template <class F> void to_workers(F f) {
         std::lock_guard lock(workers_mutex);
-        for (auto& [ex, registry] : workers) asio::post(ex, [f, registry = registry] { f(*registry); });
+        for (auto& [ex, registry] : workers)
+            asio::post(ex, [f, registry = registry] { f(*registry); });
     }
-
 
     // Reads the channel forward from what was delivered and posts each batch to every worker. One reader
     // per channel; announcements that arrive meanwhile make it read once more.
@@ -97,7 +85,8 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
             if (it == channels.end()) co_return;
             auto& st = it->second;
             if (!rows) {
-                log.warn("realtime_read_failed", {{"channel", channel_id}, {"error", rows.error().message()}});
+                log.warn("realtime_read_failed",
+                         {{"channel", channel_id}, {"error", rows.error().message()}});
                 st.reading = false;
                 schedule_retry();
                 co_return;
@@ -105,7 +94,8 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
             if (!rows->empty() && st.delivered == from) {
                 auto batch = std::make_shared<std::vector<delivery>>();
                 batch->reserve(rows->size());
-                for (const auto& m : *rows) batch->push_back(delivery{m.seq, render::message_frame(tpl, m)});
+                for (const auto& m : *rows)
+                    batch->push_back(delivery{m.seq, render::message_frame(tpl, m)});
                 st.delivered = rows->back().seq;
                 to_workers([channel_id, batch](subscriber_registry& r) { r.deliver(channel_id, *batch); });
             }
@@ -132,15 +122,18 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
         retry.expires_after(std::chrono::seconds(1));
         retry.async_wait([self = shared_from_this()](boost::system::error_code ec) {
             if (ec || self->stopped) return;
-            for (auto& [id, _] : self->channels) self->spawn_read(id);
+            for (auto& [id, _] : self->channels)
+                self->spawn_read(id);
         });
     }
 
     asio::awaitable<void> resync() {
         std::vector<std::string> ids;
-        for (auto& [id, _] : channels) ids.push_back(id);
+        for (auto& [id, _] : channels)
+            ids.push_back(id);
         log.info("realtime_resync", {{"channels", ids.size()}});
-        for (auto& id : ids) co_await read_forward(id);
+        for (auto& id : ids)
+            co_await read_forward(id);
     }
 
     void on_notification(std::string_view payload) {
@@ -156,7 +149,8 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
         } else if (kind == 'c') {
             std::string channel_id(rest);
             auto notice = render::channel_gone_frame();
-            to_workers([channel_id, notice](subscriber_registry& r) { r.channel_deleted(channel_id, notice); });
+            to_workers(
+                [channel_id, notice](subscriber_registry& r) { r.channel_deleted(channel_id, notice); });
         } else if (kind == 's') {
             std::string hash(rest);
             to_workers([hash](subscriber_registry& r) { r.session_ended(hash); });
@@ -194,13 +188,16 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
     }
 };
 
-realtime_hub::realtime_hub(const config& cfg, logger log) : impl_(std::make_shared<impl>(cfg, std::move(log))) {
+realtime_hub::realtime_hub(const config& cfg, logger log)
+    : impl_(std::make_shared<impl>(cfg, std::move(log))) {
     asio::co_spawn(impl_->ctx, impl_->listener->run(),
                    log_exceptions{impl_->log, "realtime_listener_crashed"});
     thread_ = std::thread([impl = impl_] { impl->ctx.run(); });
 }
 
-realtime_hub::~realtime_hub() { stop(); }
+realtime_hub::~realtime_hub() {
+    stop();
+}
 
 void realtime_hub::attach(asio::any_io_executor ex, subscriber_registry* registry) {
     std::lock_guard lock(impl_->workers_mutex);
@@ -228,8 +225,14 @@ void realtime_hub::stop() {
     thread_.join();
 }
 
-bool realtime_hub::listening() const { return impl_->listener->connected(); }
-std::uint64_t realtime_hub::listener_connects() const { return impl_->listener->connects(); }
-int realtime_hub::listener_backend_pid() const { return impl_->listener->backend_pid(); }
+bool realtime_hub::listening() const {
+    return impl_->listener->connected();
+}
+std::uint64_t realtime_hub::listener_connects() const {
+    return impl_->listener->connects();
+}
+int realtime_hub::listener_backend_pid() const {
+    return impl_->listener->backend_pid();
+}
 
 } // namespace eelchat
