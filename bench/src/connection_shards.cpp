@@ -140,9 +140,7 @@ int connections_shard_main(const std::vector<std::string>& args) {
     wait_until([&] { return pool.total_deliveries() >= expected || group.dropped() > 0; }, 60);
     group.close_all();
     pool.stop();
-    delivery_counts c;
-    for (std::size_t i = 0; i < group.size(); ++i)
-        c.add(group.at(i).tracker().finish(final_seq));
+    const delivery_counts c = group.finish(final_seq);
     std::cout << "result " << c.delivered << " " << c.duplicated << " " << c.out_of_order << " " << c.lost
               << " " << c.foreign << " " << group.dropped() << std::endl;
     return 0;

@@ -135,9 +135,7 @@ report run_connections(bench_context& ctx, bench_db& db) {
     threads.recording.store(false);
     group.close_all();
     threads.stop();
-    delivery_counts counts;
-    for (std::size_t i = 0; i < group.size(); ++i)
-        counts.add(group.at(i).tracker().finish(final_seq));
+    delivery_counts counts = group.finish(final_seq);
     std::uint64_t dropped = group.dropped();
     for (auto& sh : shards) {
         delivery_counts c;

@@ -79,11 +79,7 @@ report run_fanout(bench_context& ctx, bench_db& db) {
     r.scenario = "fanout";
     r.parameters["subscribers"] = subscribers;
     r.parameters["in_flight"] = in_flight;
-    r.parameters["instances"] = ctx.instances.size();
-    r.parameters["loader_threads"] = ctx.threads;
-    r.parameters["message_bytes"] = o.message_size;
-    r.parameters["warmup_s"] = o.warmup;
-    r.parameters["duration_s"] = o.duration;
+    add_load_parameters(r, ctx);
 
     std::fprintf(stderr, "eelbench: fanout: setting up %d subscribers\n", subscribers);
     bench_world world = create_world(db, random_tag(), subscribers + 1, 1);
@@ -153,9 +149,7 @@ report run_fanout(bench_context& ctx, bench_db& db) {
     group.close_all();
     threads.stop();
 
-    delivery_counts counts;
-    for (std::size_t i = 0; i < group.size(); ++i)
-        counts.add(group.at(i).tracker().finish(final_seq));
+    const delivery_counts counts = group.finish(final_seq);
     const double deliveries = static_cast<double>(threads.window_deliveries());
     r.add_rate("deliveries_per_s", deliveries / w.seconds, "deliveries/s", "deliveries/s");
     r.add_rate("messages_per_s", static_cast<double>(ok_at_close - ok_at_open) / w.seconds,

@@ -75,11 +75,7 @@ report run_ingest(bench_context& ctx, bench_db& db) {
     r.parameters["posters"] = posters;
     r.parameters["channels"] = channels;
     r.parameters["subscribers_per_channel"] = per_channel;
-    r.parameters["instances"] = ctx.instances.size();
-    r.parameters["loader_threads"] = ctx.threads;
-    r.parameters["message_bytes"] = o.message_size;
-    r.parameters["warmup_s"] = o.warmup;
-    r.parameters["duration_s"] = o.duration;
+    add_load_parameters(r, ctx);
 
     std::fprintf(stderr, "eelbench: ingest: %d posters over %d channels\n", posters, channels);
     bench_world world = create_world(db, random_tag(), posters + channels * per_channel, channels);
@@ -148,11 +144,7 @@ report run_ingest(bench_context& ctx, bench_db& db) {
     group.close_all();
     threads.stop();
 
-    delivery_counts counts;
-    for (std::size_t i = 0; i < group.size(); ++i) {
-        subscriber& s = group.at(i);
-        counts.add(s.tracker().finish(finals[s.channel()]));
-    }
+    const delivery_counts counts = group.finish(finals);
     histogram request;
     std::uint64_t errors = 0;
     std::string last_error;

@@ -299,9 +299,7 @@ report run_loopback_baseline(bench_context& ctx, bool batched) {
             group.close_all();
             threads.stop();
             r.add_latency("latency", threads.merged_latency(), "write-to-delivery latency");
-            delivery_counts counts;
-            for (std::size_t i = 0; i < group.size(); ++i)
-                counts.add(group.at(i).tracker().finish(0));
+            const delivery_counts counts = group.finish(0);
             r.add_deliveries(counts, counts.delivered);
         }
         group.close_all();

@@ -71,4 +71,12 @@ void add_server_cpu(report& r, const window_result& w, double work, const std::s
     }
 }
 
+void add_load_parameters(report& r, const bench_context& ctx) {
+    r.parameters["instances"] = ctx.instances.size();
+    r.parameters["loader_threads"] = ctx.threads;
+    r.parameters["message_bytes"] = ctx.opts.message_size;
+    r.parameters["warmup_s"] = ctx.opts.warmup;
+    r.parameters["duration_s"] = ctx.opts.duration;
+}
+
 } // namespace eelbench

@@ -120,11 +120,7 @@ report run_mixed(bench_context& ctx, bench_db& db) {
     r.parameters["subscribers"] = subscribers;
     r.parameters["zipf_exponent"] = o.zipf;
     r.parameters["offered_posts_per_s"] = o.rate;
-    r.parameters["instances"] = ctx.instances.size();
-    r.parameters["loader_threads"] = ctx.threads;
-    r.parameters["message_bytes"] = o.message_size;
-    r.parameters["warmup_s"] = o.warmup;
-    r.parameters["duration_s"] = o.duration;
+    add_load_parameters(r, ctx);
 
     // Zipf weights; every channel has at least one subscriber.
     std::vector<double> weight(static_cast<std::size_t>(channels));
@@ -208,11 +204,7 @@ report run_mixed(bench_context& ctx, bench_db& db) {
     group.close_all();
     threads.stop();
 
-    delivery_counts counts;
-    for (std::size_t i = 0; i < group.size(); ++i) {
-        subscriber& s = group.at(i);
-        counts.add(s.tracker().finish(finals[s.channel()]));
-    }
+    const delivery_counts counts = group.finish(finals);
     const double deliveries = static_cast<double>(threads.window_deliveries());
     r.add_rate("posts_per_s", static_cast<double>(ok_close - ok_open) / w.seconds, "posts answered/s",
                "posts/s");

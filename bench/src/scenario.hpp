@@ -39,6 +39,9 @@ struct bench_context {
     }
 };
 
+// The parameters every load scenario reports: instances, loader threads, message size, warm-up, window.
+void add_load_parameters(report& r, const bench_context& ctx);
+
 report run_fanout(bench_context& ctx, bench_db& db);
 report run_ingest(bench_context& ctx, bench_db& db);
 report run_connections(bench_context& ctx, bench_db& db);

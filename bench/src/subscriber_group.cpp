@@ -117,6 +117,20 @@ std::string subscriber_group::first_error() const {
     return first_error_;
 }
 
+delivery_counts subscriber_group::finish(std::int64_t final_seq) {
+    delivery_counts counts;
+    for (auto& s : subs_)
+        counts.add(s->tracker().finish(final_seq));
+    return counts;
+}
+
+delivery_counts subscriber_group::finish(const std::vector<std::int64_t>& finals) {
+    delivery_counts counts;
+    for (auto& s : subs_)
+        counts.add(s->tracker().finish(finals[s->channel()]));
+    return counts;
+}
+
 std::size_t subscriber_group::count_on(unsigned thread, std::uint32_t channel) const {
     std::size_t n = 0;
     for (const auto& s : subs_)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "clients.hpp"
+#include "delivery_check.hpp"
 #include "loader.hpp"
 #include "scenario.hpp"
 #include "signal.hpp"
@@ -48,6 +49,10 @@ public:
     std::uint64_t failed() const { return failed_.load(); }
     std::uint64_t dropped() const { return dropped_.load(); } // closed by the server during the run
     std::string first_error() const;
+    // Every subscriber's delivery accounting, once the run is over: each expected messages 1..final_seq
+    // of its channel (one figure for all, or finals[channel]).
+    delivery_counts finish(std::int64_t final_seq);
+    delivery_counts finish(const std::vector<std::int64_t>& finals);
     // Subscribers per thread per channel (fanout's flow control needs it).
     std::size_t count_on(unsigned thread, std::uint32_t channel) const;
 
