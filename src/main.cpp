@@ -1,8 +1,8 @@
 // eelchat: configuration from the environment, migrations, then the server until SIGINT/SIGTERM.
 #include "app/app.hpp"
 #include "app/config.hpp"
-#include "app/embedded.hpp"
-#include "app/log.hpp"
+#include "core/embedded.hpp"
+#include "core/log.hpp"
 #include "db/connection.hpp"
 #include "db/migrations.hpp"
 #include "net/server.hpp"
@@ -132,9 +132,9 @@ int main() {
     }
 
     // The realtime hub (LISTEN connection, fan-out) runs on a thread of its own for the process's life.
-    shared->hub = std::make_shared<realtime_hub>(cfg, log);
+    shared->hub = start_realtime_hub(cfg, log);
     // So does the feed poller.
-    shared->feeds = std::make_shared<feed_poller>(cfg, log);
+    shared->feeds = start_feed_poller(cfg, log);
 
     net::server_options opts;
     opts.host = cfg.host;

@@ -1,6 +1,6 @@
 #include "connection_shards.hpp"
 
-#include "app/crypto.hpp"
+#include "core/crypto.hpp"
 #include "frames.hpp"
 #include "loader.hpp"
 #include "measure.hpp"

@@ -6,7 +6,7 @@
 #include "posting.hpp"
 #include "scenario.hpp"
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 

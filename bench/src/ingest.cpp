@@ -7,7 +7,7 @@
 #include "scenario.hpp"
 #include "subscriber_group.hpp"
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 

@@ -8,7 +8,7 @@
 #include "scenario.hpp"
 #include "setup.hpp"
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 
 #include <boost/json/serialize.hpp>
 

@@ -9,7 +9,7 @@
 #include "signal.hpp"
 #include "subscriber_group.hpp"
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>

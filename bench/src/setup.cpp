@@ -1,6 +1,6 @@
 #include "setup.hpp"
 
-#include "app/crypto.hpp"
+#include "core/crypto.hpp"
 
 #include <algorithm>
 #include <stdexcept>

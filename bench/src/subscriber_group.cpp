@@ -3,7 +3,7 @@
 #include "frames.hpp"
 #include "signal.hpp"
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>

@@ -1,7 +1,7 @@
 #include "app/app.hpp"
 
 #include "db/auth_store.hpp"
-#include "net/smtp_client.hpp"
+#include "mail/smtp_mailer.hpp"
 #include "routes/forms.hpp"
 #include "routes/guards.hpp"
 #include "routes/responses.hpp"
@@ -40,6 +40,17 @@ constexpr std::string_view content_security_policy =
 
 } // namespace
 
+std::shared_ptr<realtime_hub> start_realtime_hub(const config& cfg, logger log) {
+    return std::make_shared<realtime_hub>(database_pool(cfg, "eelchat-hub", 2), std::move(log));
+}
+
+std::shared_ptr<feed_poller> start_feed_poller(const config& cfg, logger log, feed_poller_options opts) {
+    opts.allow_private = cfg.feeds_allow_private;
+    opts.user_agent = "eelchat (" + cfg.base_url + ")";
+    return std::make_shared<feed_poller>(database_pool(cfg, "eelchat-feeds", 2), std::move(log),
+                                         std::move(opts));
+}
+
 app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
     : shared_(std::move(shared)),
       pool_(ctx.get_executor(), database_pool(shared_->cfg, "eelchat", shared_->cfg.db_pool_size),
@@ -47,9 +58,10 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
       messages_(pool_, shared_->log),
       mailer_(shared_->make_mailer ? shared_->make_mailer(ctx) : mailer_for(ctx, shared_->cfg, shared_->log)),
       pages_(templates_, *shared_->assets),
-      subscribers_(shared_->log), services_{shared_->cfg, shared_->log,        pool_,    messages_,
-                                            pages_,       *shared_->assets,    *mailer_, *shared_->hub,
-                                            subscribers_, shared_->feeds.get()},
+      subscribers_(shared_->log), settings_{shared_->cfg.base_url, shared_->cfg.trust_proxy,
+                                            shared_->cfg.feeds_allow_private},
+      services_{settings_,        shared_->log, pool_,         messages_,    pages_,
+                *shared_->assets, *mailer_,     *shared_->hub, subscribers_, shared_->feeds.get()},
       housekeeping_timer_(ctx) {
     routes::add_health_routes(router_);
     routes::add_auth_routes(router_);

@@ -1,16 +1,18 @@
-// eelchat's request handler: one per worker thread, owning that thread's database pool, templates and
-// router. Created by the server's handler factory on the worker's own thread.
+// The wiring of one worker thread: it owns that thread's database pool, message batcher, mailer,
+// templates, WebSocket subscribers and router, hands each request to the routes (checking CSRF first),
+// and adds the headers every answer carries. Created by the server's handler factory on the worker's own
+// thread. No feature logic lives here: it is in the feature folders and src/routes.
 #pragma once
 
 #include "app/config.hpp"
-#include "app/feed_poller.hpp"
-#include "app/log.hpp"
-#include "app/mailer.hpp"
-#include "app/realtime.hpp"
-#include "app/subscribers.hpp"
+#include "core/log.hpp"
 #include "db/message_batcher.hpp"
 #include "db/pool.hpp"
+#include "feeds/poller.hpp"
+#include "mail/mailer.hpp"
 #include "net/http.hpp"
+#include "realtime/hub.hpp"
+#include "realtime/subscribers.hpp"
 #include "render/assets.hpp"
 #include "render/page.hpp"
 #include "render/templates.hpp"
@@ -64,10 +66,17 @@ private:
     render::templates templates_;
     render::page_renderer pages_;
     subscriber_registry subscribers_;
+    routes::settings settings_;
     routes::services services_;
     routes::router router_;
     boost::asio::steady_timer housekeeping_timer_;
     bool stopping_ = false;
 };
+
+// The process-wide parts, each on a thread of its own, connected as the configuration says.
+std::shared_ptr<realtime_hub> start_realtime_hub(const config& cfg, logger log);
+// `opts` gives the timing; what the configuration says (FEEDS_ALLOW_PRIVATE, BASE_URL in the user agent)
+// is filled in.
+std::shared_ptr<feed_poller> start_feed_poller(const config& cfg, logger log, feed_poller_options opts = {});
 
 } // namespace eelchat

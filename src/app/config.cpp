@@ -1,6 +1,6 @@
 #include "app/config.hpp"
 
-#include "app/mailer.hpp"
+#include "mail/mailer.hpp"
 
 #include <libpq-fe.h>
 #include <unistd.h>

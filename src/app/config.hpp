@@ -1,7 +1,7 @@
 // eelchat's configuration, read from the environment at start.
 #pragma once
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "db/pool.hpp"
 
 #include <boost/system/result.hpp>

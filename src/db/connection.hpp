@@ -2,7 +2,7 @@
 // libpq never blocks the thread, and every operation has a deadline.
 #pragma once
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "db/error.hpp"
 #include "db/pg_result.hpp"
 

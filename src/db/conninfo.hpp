@@ -6,7 +6,7 @@
 // Not covered: a host that only a `service=` entry names (pg_service.conf) is still resolved by libpq.
 #pragma once
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "db/error.hpp"
 
 #include <boost/asio/awaitable.hpp>

@@ -7,7 +7,7 @@
 // tables changed; the tables are the truth.
 #pragma once
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "db/connection.hpp"
 
 #include <boost/asio/any_io_executor.hpp>

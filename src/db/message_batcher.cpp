@@ -1,6 +1,6 @@
 #include "db/message_batcher.hpp"
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "db/params.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -64,8 +64,9 @@ message_batcher::message_batcher(pool& db, logger log, message_batcher_options o
 
 message_batcher::~message_batcher() = default;
 
-asio::awaitable<result<posted_message>> message_batcher::post(std::string channel_id, std::string membership_id,
-                                                              std::string text, std::string client_id) {
+asio::awaitable<result<posted_message>> message_batcher::post(std::string channel_id,
+                                                              std::string membership_id, std::string text,
+                                                              std::string client_id) {
     if (queue_.size() >= opts_.max_pending) co_return make_error_code(errc::pool_timeout);
     auto it = std::make_shared<item>(db_.get_executor(), std::move(channel_id), std::move(membership_id),
                                      std::move(text), std::move(client_id));
@@ -78,7 +79,8 @@ asio::awaitable<result<posted_message>> message_batcher::post(std::string channe
         });
     }
     boost::system::error_code ec;
-    while (!it->outcome) co_await it->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    while (!it->outcome)
+        co_await it->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     co_return std::move(*it->outcome);
 }
 
@@ -129,7 +131,8 @@ asio::awaitable<void> message_batcher::write_batch(std::vector<std::shared_ptr<i
         // A lost connection, a deadlock with a single post, a race on a client id: every message still
         // gets its own attempt, which reports its own outcome.
         log_.warn("message_batch_failed", {{"messages", sent.size()}, {"error", r.error().message()}});
-        for (auto& it : sent) later.push_back(std::move(it));
+        for (auto& it : sent)
+            later.push_back(std::move(it));
     } else {
         std::vector<bool> stored(sent.size(), false);
         for (int row = 0; row < r->rows(); ++row) {
@@ -145,7 +148,8 @@ asio::awaitable<void> message_batcher::write_batch(std::vector<std::shared_ptr<i
         for (std::size_t i = 0; i < sent.size(); ++i)
             if (!stored[i]) later.push_back(std::move(sent[i]));
     }
-    for (auto& it : later) co_await write_alone(std::move(it));
+    for (auto& it : later)
+        co_await write_alone(std::move(it));
 }
 
 } // namespace eelchat::db

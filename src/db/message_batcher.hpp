@@ -8,7 +8,7 @@
 // poster went away (closed connection) is still stored.
 #pragma once
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "db/chat_store.hpp"
 #include "db/error.hpp"
 #include "db/pool.hpp"
@@ -25,9 +25,9 @@
 namespace eelchat::db {
 
 struct message_batcher_options {
-    std::size_t max_batch = 64;      // messages per statement
-    std::size_t max_writers = 1;     // statements in flight at once (each holds a pool connection)
-    std::size_t max_pending = 4096;  // beyond this, post() fails at once with pool_timeout (503)
+    std::size_t max_batch = 64;     // messages per statement
+    std::size_t max_writers = 1;    // statements in flight at once (each holds a pool connection)
+    std::size_t max_pending = 4096; // beyond this, post() fails at once with pool_timeout (503)
 };
 
 class message_batcher {

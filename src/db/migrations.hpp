@@ -6,8 +6,8 @@
 // statements PostgreSQL refuses inside a transaction (CREATE INDEX CONCURRENTLY, ...).
 #pragma once
 
-#include "app/embedded.hpp"
-#include "app/log.hpp"
+#include "core/embedded.hpp"
+#include "core/log.hpp"
 #include "db/connection.hpp"
 #include "db/error.hpp"
 

@@ -8,7 +8,7 @@
 // background reconnect loop.
 #pragma once
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "db/connection.hpp"
 #include "db/error.hpp"
 #include "db/pg_result.hpp"

@@ -2,7 +2,7 @@
 // while keep-alive holds. Internal to src/net (server.cpp is its only user).
 #pragma once
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "net/http.hpp"
 #include "net/server.hpp"
 
@@ -40,8 +40,9 @@ private:
 };
 
 // Serves one connection until the peer closes it, keep-alive ends, a limit is exceeded or shutdown.
-// Completes when the socket is closed, or handed over to a WebSocket runner (spawned on its own); it has no cancellation of its own (shutdown goes through the
-// registry). Request ids come from `next_id`, shared by all workers.
+// Completes when the socket is closed, or handed over to a WebSocket runner (spawned on its own); it has no
+// cancellation of its own (shutdown goes through the registry). Request ids come from `next_id`, shared by
+// all workers.
 boost::asio::awaitable<void> serve_http_connection(boost::asio::ip::tcp::socket socket, http_handler& handler,
                                                    connection_registry& registry, server_limits limits,
                                                    logger log, std::atomic<std::uint64_t>& next_id);

@@ -3,7 +3,7 @@
 // to each worker once (for_each_worker).
 #pragma once
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "net/http.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -22,11 +22,11 @@
 namespace eelchat::net {
 
 struct server_limits {
-    std::size_t header_limit = 16 * 1024;                    // request line + headers, bytes (431 beyond)
-    std::uint64_t body_limit = 1024 * 1024;                  // request body, bytes (413 beyond)
-    std::chrono::milliseconds read_timeout{30000};           // to read one whole request once it started
-    std::chrono::milliseconds idle_timeout{75000};           // keep-alive connection with no request
-    std::chrono::milliseconds write_timeout{30000};          // to write one response
+    std::size_t header_limit = 16 * 1024;           // request line + headers, bytes (431 beyond)
+    std::uint64_t body_limit = 1024 * 1024;         // request body, bytes (413 beyond)
+    std::chrono::milliseconds read_timeout{30000};  // to read one whole request once it started
+    std::chrono::milliseconds idle_timeout{75000};  // keep-alive connection with no request
+    std::chrono::milliseconds write_timeout{30000}; // to write one response
 };
 
 struct server_options {

@@ -16,7 +16,7 @@
 // missed from the database, so dropping a slow client loses nothing and never stalls the others.
 #pragma once
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "net/http.hpp"
 #include "net/ws_frame.hpp"
 #include "net/ws_frame_queue.hpp"

@@ -1,9 +1,8 @@
-// Rendering messages: the same fragment for the channel page, older-history pages and (later) the
-// realtime push, so a message looks the same however it arrives.
+// Rendering messages: the same fragment for the channel page, older-history pages and the realtime push
+// (realtime/frames.hpp), so a message looks the same however it arrives.
 #pragma once
 
 #include "db/chat_store.hpp"
-#include "net/ws_frame.hpp"
 #include "render/templates.hpp"
 
 #include <memory>
@@ -17,11 +16,6 @@ namespace eelchat::render {
 std::string author_label(const db::message_row& m);
 
 std::string render_message(templates& tpl, const db::message_row& m);
-// A message as the WebSocket pushes it: an htmx out-of-band fragment appended to #messages, framed once
-// for every subscriber.
-net::ws_frame message_frame(templates& tpl, const db::message_row& m);
-// The frame that tells an open channel page its channel was deleted.
-net::ws_frame channel_gone_frame();
 std::string render_messages(templates& tpl, std::span<const db::message_row> ms);
 
 } // namespace eelchat::render

@@ -1,7 +1,7 @@
 // Mustache templates, compiled once at start from the files embedded in the binary (templates/).
 #pragma once
 
-#include "app/embedded.hpp"
+#include "core/embedded.hpp"
 
 #include <kainjow/mustache.hpp>
 

@@ -1,10 +1,10 @@
 // Passwordless sign-in: an emailed link (valid one hour, once, in the browser that asked) or an emailed
 // six-digit code (three minutes, three tries). Both are rate-limited per email and per client address.
-#include "app/crypto.hpp"
-#include "app/mailer.hpp"
-#include "app/text.hpp"
+#include "core/crypto.hpp"
+#include "core/text.hpp"
 #include "db/auth_store.hpp"
 #include "db/params.hpp"
+#include "mail/mailer.hpp"
 #include "render/page.hpp"
 #include "routes/forms.hpp"
 #include "routes/guards.hpp"
@@ -31,12 +31,15 @@ constexpr seconds email_window = minutes(15);
 std::string_view error_message(std::string_view code) {
     if (code == "invalid-email") return "Invalid email. Try again with a different address.";
     if (code == "send-failed")
-        return "We weren't able to send an email to that address. If the problem persists, try another address.";
-    if (code == "rate-limited") return "Too many sign-in emails were requested. Wait a few minutes and try again.";
+        return "We weren't able to send an email to that address. If the problem persists, try another "
+               "address.";
+    if (code == "rate-limited")
+        return "Too many sign-in emails were requested. Wait a few minutes and try again.";
     if (code == "invalid-link") return "Invalid or expired link. Sign in to get a new link.";
     if (code == "not-signed-in") return "You must be signed in to view that page.";
     if (code == "invalid-code") return "Invalid code. Try again.";
-    if (code == "code-expired") return "That code has expired or was tried too many times. Send another code.";
+    if (code == "code-expired")
+        return "That code has expired or was tried too many times. Send another code.";
     if (code == "incorrect-email") return "Incorrect email address. Try again.";
     if (code == "signed-out") return "You have been signed out.";
     return "There was an error.";
@@ -68,17 +71,19 @@ asio::awaitable<net::http_response> auth_page(request_context& ctx, std::string_
     d.set("csrf", (*s)->csrf_token);
     auto notice = console_notice(ctx);
     if (!notice.empty()) d.set("console_mail", notice);
-    co_return html_response(http::status::ok, ctx.svc.pages.page("eelchat", name, std::move(d), (*s)->csrf_token));
+    co_return html_response(http::status::ok,
+                            ctx.svc.pages.page("eelchat", name, std::move(d), (*s)->csrf_token));
 }
 
 // Both rate limits; false (and nothing sent) when either is exhausted.
 asio::awaitable<db::result<bool>> allow_email(request_context& ctx, const std::string& email) {
-    auto by_address = co_await db::rate_limit_hit(ctx.svc.db, "email:" + email, emails_per_address, email_window);
+    auto by_address =
+        co_await db::rate_limit_hit(ctx.svc.db, "email:" + email, emails_per_address, email_window);
     if (!by_address) co_return db::failure<bool>(by_address.error());
-    auto by_client =
-        co_await db::rate_limit_hit(ctx.svc.db, "client:" + client_address(ctx), emails_per_client, email_window);
+    auto by_client = co_await db::rate_limit_hit(ctx.svc.db, "client:" + client_address(ctx),
+                                                 emails_per_client, email_window);
     if (!by_client) co_return db::failure<bool>(by_client.error());
-    co_return *by_address && *by_client;
+    co_return *by_address&&* by_client;
 }
 
 asio::awaitable<net::http_response> finish_sign_in(request_context& ctx, const std::string& email) {
@@ -99,13 +104,14 @@ asio::awaitable<net::http_response> send_link(request_context& ctx) {
     if (!*allowed) co_return redirect_response("/?error=rate-limited");
 
     const std::string token = crypto::random_token();
-    auto stored = co_await db::create_link(ctx.svc.db, crypto::sha256_hex(token), *email, ctx.session->token_hash,
-                                           link_ttl);
+    auto stored = co_await db::create_link(ctx.svc.db, crypto::sha256_hex(token), *email,
+                                           ctx.session->token_hash, link_ttl);
     if (!stored) co_return database_failure(ctx, stored.error());
     mail::message m;
     m.to = *email;
     m.subject = "Sign in to eelchat";
-    m.text = "We received a request to sign in to eelchat using this email address. Open this link to sign in:\n\n" +
+    m.text = "We received a request to sign in to eelchat using this email address. Open this link to sign "
+             "in:\n\n" +
              ctx.svc.cfg.base_url + "/auth/verify-link/" + token +
              "\n\nThis link works once, in the browser you asked from, and expires in one hour. "
              "If you did not request it, you can ignore this email.";
@@ -114,7 +120,8 @@ asio::awaitable<net::http_response> send_link(request_context& ctx) {
     co_return redirect_response("/link-sent?email=" + url_encode(*email));
 }
 
-asio::awaitable<net::http_response> verify_link(request_context& ctx, std::string token, std::string typed_email) {
+asio::awaitable<net::http_response> verify_link(request_context& ctx, std::string token,
+                                                std::string typed_email) {
     const bool from_form = !typed_email.empty();
     if (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos)
         co_return redirect_response("/signin?error=invalid-link");
@@ -125,7 +132,8 @@ asio::awaitable<net::http_response> verify_link(request_context& ctx, std::strin
 
     auto session = co_await load_session(ctx);
     if (!session) co_return database_failure(ctx, session.error());
-    const bool same_browser = *session && crypto::constant_time_equal((*session)->token_hash, (*link)->session_hash);
+    const bool same_browser =
+        *session && crypto::constant_time_equal((*session)->token_hash, (*link)->session_hash);
     if (!same_browser) {
         if (!from_form) co_return redirect_response("/verify-link?token=" + token);
         auto email = text::normalize_email(typed_email);
@@ -146,7 +154,8 @@ asio::awaitable<net::http_response> send_code(request_context& ctx) {
     if (!*allowed) co_return redirect_response("/signin?error=rate-limited&email=" + url_encode(*email));
 
     const std::string code = crypto::random_code6();
-    auto stored = co_await db::store_code(ctx.svc.db, *email, crypto::sha256_hex(*email + ":" + code), code_ttl);
+    auto stored =
+        co_await db::store_code(ctx.svc.db, *email, crypto::sha256_hex(*email + ":" + code), code_ttl);
     if (!stored) co_return database_failure(ctx, stored.error());
     auto exists = co_await db::user_exists(ctx.svc.db, *email);
     if (!exists) co_return database_failure(ctx, exists.error());
@@ -169,13 +178,16 @@ asio::awaitable<net::http_response> verify_code(request_context& ctx) {
     auto back = "/verify-code?email=" + url_encode(*email) + "&error=";
     if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos)
         co_return redirect_response(back + "invalid-code");
-    auto checked_code =
-        co_await db::check_code(ctx.svc.db, *email, crypto::sha256_hex(*email + ":" + code), code_max_failures);
+    auto checked_code = co_await db::check_code(ctx.svc.db, *email, crypto::sha256_hex(*email + ":" + code),
+                                                code_max_failures);
     if (!checked_code) co_return database_failure(ctx, checked_code.error());
     switch (*checked_code) {
-    case db::code_check::accepted: co_return co_await finish_sign_in(ctx, *email);
-    case db::code_check::wrong: co_return redirect_response(back + "invalid-code");
-    case db::code_check::expired_or_missing: co_return redirect_response(back + "code-expired");
+    case db::code_check::accepted:
+        co_return co_await finish_sign_in(ctx, *email);
+    case db::code_check::wrong:
+        co_return redirect_response(back + "invalid-code");
+    case db::code_check::expired_or_missing:
+        co_return redirect_response(back + "code-expired");
     }
     co_return redirect_response(back + "invalid-code");
 }
@@ -230,14 +242,16 @@ void add_auth_routes(router& r) {
         if (auto e = q.get("error")) d.set("error", std::string(error_message(*e)));
         co_return co_await auth_page(ctx, "verify_link", std::move(d));
     });
-    r.add(http::verb::get, "/auth/verify-link/:token", [](request_context& ctx) -> asio::awaitable<net::http_response> {
-        co_return co_await verify_link(ctx, std::string(ctx.params.get("token")), std::string());
-    });
-    r.add(http::verb::post, "/auth/verify-link", [](request_context& ctx) -> asio::awaitable<net::http_response> {
-        std::string email = field(ctx, "email");
-        if (email.empty()) email = " "; // a blank answer is still an answer from the form
-        co_return co_await verify_link(ctx, field(ctx, "token"), std::move(email));
-    });
+    r.add(http::verb::get, "/auth/verify-link/:token",
+          [](request_context& ctx) -> asio::awaitable<net::http_response> {
+              co_return co_await verify_link(ctx, std::string(ctx.params.get("token")), std::string());
+          });
+    r.add(http::verb::post, "/auth/verify-link",
+          [](request_context& ctx) -> asio::awaitable<net::http_response> {
+              std::string email = field(ctx, "email");
+              if (email.empty()) email = " "; // a blank answer is still an answer from the form
+              co_return co_await verify_link(ctx, field(ctx, "token"), std::move(email));
+          });
     r.add(http::verb::post, "/auth/send-link", [](request_context& ctx) { return send_link(ctx); });
     r.add(http::verb::post, "/auth/send-code", [](request_context& ctx) { return send_code(ctx); });
     r.add(http::verb::post, "/auth/verify-code", [](request_context& ctx) { return verify_code(ctx); });

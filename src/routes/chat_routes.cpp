@@ -1,15 +1,15 @@
 // The signed-in app: the shell, communities, channels, messages and the profile page. Every route
 // starts from the guards (signed in, then community, then channel membership), so authorization reads
 // in one place per route.
-#include "app/crypto.hpp"
-#include "app/text.hpp"
+#include "core/crypto.hpp"
+#include "core/text.hpp"
 #include "db/auth_store.hpp"
 #include "db/chat_store.hpp"
 #include "db/message_batcher.hpp"
 #include "db/params.hpp"
+#include "feeds/commands.hpp"
 #include "render/messages.hpp"
 #include "render/page.hpp"
-#include "routes/commands.hpp"
 #include "routes/forms.hpp"
 #include "routes/guards.hpp"
 #include "routes/responses.hpp"
@@ -27,9 +27,13 @@ std::string field(const request_context& ctx, std::string_view name) {
     return ctx.form ? std::string(ctx.form->get(name).value_or("")) : std::string();
 }
 
-bool is_htmx(const request_context& ctx) { return ctx.req["HX-Request"] == "true"; }
+bool is_htmx(const request_context& ctx) {
+    return ctx.req["HX-Request"] == "true";
+}
 
-std::string community_url(const std::string& id) { return "/community/" + id; }
+std::string community_url(const std::string& id) {
+    return "/community/" + id;
+}
 std::string channel_url(const std::string& community_id, const std::string& channel_id) {
     return "/community/" + community_id + "/channel/" + channel_id;
 }
@@ -101,7 +105,8 @@ std::string compose_error(render::templates& tpl, std::string_view error, bool o
 
 // The history fragment: up to page_size messages before `before` (newest when nullopt), preceded by a
 // sentinel that loads the page before it when scrolled into view.
-asio::awaitable<db::result<std::string>> history_fragment(request_context& ctx, const community_access& access,
+asio::awaitable<db::result<std::string>> history_fragment(request_context& ctx,
+                                                          const community_access& access,
                                                           const db::channel_row& channel,
                                                           std::optional<std::int64_t> before) {
     auto rows = co_await db::recent_messages(ctx.svc.db, channel.id, before, page_size + 1);
@@ -112,8 +117,8 @@ asio::awaitable<db::result<std::string>> history_fragment(request_context& ctx, 
     auto& tpl = ctx.svc.pages.tpl();
     render::data d;
     if (more)
-        d.set("older_url", channel_url(access.community.id, channel.id) + "/messages?before=" +
-                               std::to_string(shown.front().seq));
+        d.set("older_url", channel_url(access.community.id, channel.id) +
+                               "/messages?before=" + std::to_string(shown.front().seq));
     d.set("show_start", !shown.empty() || !before);
     d.set("channel_title", channel.title);
     d.set("messages_html", render::render_messages(tpl, shown));
@@ -121,7 +126,8 @@ asio::awaitable<db::result<std::string>> history_fragment(request_context& ctx, 
 }
 
 asio::awaitable<net::http_response> channel_page(request_context& ctx, const signed_in_user& user,
-                                                 const community_access& access, const db::channel_row& channel) {
+                                                 const community_access& access,
+                                                 const db::channel_row& channel) {
     auto channels = co_await db::list_channels(ctx.svc.db, access.community.id);
     if (!channels) co_return database_failure(ctx, channels.error());
     auto history = co_await history_fragment(ctx, access, channel, std::nullopt);
@@ -145,10 +151,14 @@ asio::awaitable<net::http_response> channel_page(request_context& ctx, const sig
 
 std::string_view message_problem_text(text::message_problem p) {
     switch (p) {
-    case text::message_problem::empty: return "Type a message first: empty messages are not sent.";
-    case text::message_problem::too_long: return "That message is too long: the limit is 4,000 characters.";
-    case text::message_problem::invalid_utf8: return "That message contains invalid text encoding.";
-    case text::message_problem::none: break;
+    case text::message_problem::empty:
+        return "Type a message first: empty messages are not sent.";
+    case text::message_problem::too_long:
+        return "That message is too long: the limit is 4,000 characters.";
+    case text::message_problem::invalid_utf8:
+        return "That message contains invalid text encoding.";
+    case text::message_problem::none:
+        break;
     }
     return "";
 }
@@ -160,7 +170,8 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const com
     auto refuse = [&](std::string_view why) {
         if (!is_htmx(ctx)) return error_page(ctx.svc.pages, http::status::unprocessable_entity);
         // Only the error line changes; the typed text stays in the box to be fixed.
-        net::http_response res = html_response(http::status::unprocessable_entity, compose_error(tpl, why, true));
+        net::http_response res =
+            html_response(http::status::unprocessable_entity, compose_error(tpl, why, true));
         return res;
     };
     const std::string text = text::normalize_newlines(field(ctx, "text"));
@@ -179,8 +190,15 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const com
                                         {"seq", posted->seq},
                                         {"duplicate", posted->duplicate}});
     // A command runs once, however often the form is retried; its reply is numbered after the message.
-    auto command = parse_slash_command(text);
-    if (!posted->duplicate) co_await run_slash_command(ctx, access, channel, std::move(command));
+    if (!posted->duplicate) {
+        auto command = feeds::parse_slash_command(text);
+        if (command.what != feeds::slash_command::kind::none) {
+            const feeds::command_context where{ctx.svc.db,   ctx.svc.log,    ctx.info.id,
+                                               channel.id,   access.admin(), ctx.svc.cfg.feeds_allow_private,
+                                               ctx.svc.feeds};
+            co_await feeds::run_slash_command(where, std::move(command));
+        }
+    }
     if (!is_htmx(ctx)) co_return redirect_response(back);
     // No body for the message list: the message itself arrives like everyone else's. A fresh client id
     // for the next message, and the error line cleared.
@@ -263,9 +281,8 @@ void add_chat_routes(router& r) {
           }));
 
     r.add(http::verb::post, "/community/:id/channel/:cid",
-          with_channel([](request_context& ctx, signed_in_user&, community_access& access, db::channel_row& channel) {
-              return post_message(ctx, access, channel);
-          }));
+          with_channel([](request_context& ctx, signed_in_user&, community_access& access,
+                          db::channel_row& channel) { return post_message(ctx, access, channel); }));
 
     r.add(http::verb::delete_, "/community/:id/channel/:cid",
           with_channel([](request_context& ctx, signed_in_user&, community_access& access,
@@ -286,7 +303,8 @@ void add_chat_routes(router& r) {
               d.set("email", user.email);
               d.set("display_name", user.display_name.value_or(""));
               d.set("saved", target.ends_with("?saved=1"));
-              if (target.ends_with("?error=invalid")) d.set("error", "A display name has 1 to 50 characters, on one line.");
+              if (target.ends_with("?error=invalid"))
+                  d.set("error", "A display name has 1 to 50 characters, on one line.");
               shell s;
               s.title = "Your profile | eelchat";
               s.main_html = ctx.svc.pages.tpl().render("profile", d);

@@ -2,8 +2,7 @@
 // state that middleware fills in (the browser's session, the parsed form, cookies to set).
 #pragma once
 
-#include "app/config.hpp"
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "net/http.hpp"
 #include "routes/router.hpp"
 
@@ -32,18 +31,25 @@ namespace eelchat::routes {
 
 class form_data;
 
+// What handlers need of the configuration (the app fills it from app/config.hpp).
+struct settings {
+    std::string base_url;             // BASE_URL, no trailing slash: links in emails, the WebSocket Origin
+    bool trust_proxy = false;         // TRUST_PROXY=1: the client address from X-Forwarded-For
+    bool feeds_allow_private = false; // FEEDS_ALLOW_PRIVATE=1: /subscribe accepts non-public hosts
+};
+
 // The per-worker services handlers use. Everything here lives on the worker's thread.
 struct services {
-    const config& cfg;
+    const settings& cfg;
     logger log;
     db::pool& db;
-    db::message_batcher& messages;     // stores posted messages, several per transaction under load
+    db::message_batcher& messages; // stores posted messages, several per transaction under load
     render::page_renderer& pages;
     const render::asset_store& assets;
     mail::mailer& mail;
-    realtime_hub& hub;                 // process-wide, thread-safe entry points only
-    subscriber_registry& subscribers;  // this worker's WebSocket subscribers
-    feed_poller* feeds;                // process-wide, thread-safe wake(); may be null
+    realtime_hub& hub;                // process-wide, thread-safe entry points only
+    subscriber_registry& subscribers; // this worker's WebSocket subscribers
+    feed_poller* feeds;               // process-wide, thread-safe wake(); may be null
 };
 
 struct signed_in_user {
@@ -68,7 +74,7 @@ struct request_context {
     // Filled lazily by routes/session.cpp and routes/forms.cpp.
     bool session_loaded = false;
     std::optional<session_state> session;
-    std::vector<std::string> set_cookies; // Set-Cookie header values for the response
+    std::vector<std::string> set_cookies;  // Set-Cookie header values for the response
     std::shared_ptr<const form_data> form; // the parsed urlencoded body, once read
     net::websocket_runner websocket;       // set by a route that accepts a WebSocket upgrade
 };

@@ -1,6 +1,6 @@
 #include "routes/guards.hpp"
 
-#include "app/crypto.hpp"
+#include "core/crypto.hpp"
 #include "db/error.hpp"
 #include "routes/responses.hpp"
 #include "routes/session.hpp"
@@ -21,8 +21,12 @@ net::http_response database_failure(request_context& ctx, boost::system::error_c
                       unavailable ? http::status::service_unavailable : http::status::internal_server_error);
 }
 
-net::http_response forbidden(request_context& ctx) { return error_page(ctx.svc.pages, http::status::forbidden); }
-net::http_response not_found(request_context& ctx) { return error_page(ctx.svc.pages, http::status::not_found); }
+net::http_response forbidden(request_context& ctx) {
+    return error_page(ctx.svc.pages, http::status::forbidden);
+}
+net::http_response not_found(request_context& ctx) {
+    return error_page(ctx.svc.pages, http::status::not_found);
+}
 
 asio::awaitable<checked<signed_in_user>> require_user(request_context& ctx) {
     auto s = co_await load_session(ctx);
@@ -34,8 +38,8 @@ asio::awaitable<checked<signed_in_user>> require_user(request_context& ctx) {
 namespace {
 
 // The community of :id and, with `channel_id`, that channel, with the user's membership: one query.
-asio::awaitable<checked<db::community_access_row>> load_access(request_context& ctx, const signed_in_user& user,
-                                                               std::optional<std::string> channel_id) {
+asio::awaitable<checked<db::community_access_row>>
+load_access(request_context& ctx, const signed_in_user& user, std::optional<std::string> channel_id) {
     auto id = crypto::normalize_uuid(ctx.params.get("id"));
     if (!id) co_return not_found(ctx);
     auto found = co_await db::find_community_access(ctx.svc.db, user.id, *id, std::move(channel_id));

@@ -1,6 +1,6 @@
 #include "routes/session.hpp"
 
-#include "app/crypto.hpp"
+#include "core/crypto.hpp"
 #include "db/auth_store.hpp"
 #include "routes/forms.hpp"
 
@@ -98,8 +98,10 @@ std::string client_address(const request_context& ctx) {
         std::string_view xff = ctx.req["X-Forwarded-For"];
         auto comma = xff.rfind(',');
         std::string_view last = comma == std::string_view::npos ? xff : xff.substr(comma + 1);
-        while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
-        while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+        while (!last.empty() && last.front() == ' ')
+            last.remove_prefix(1);
+        while (!last.empty() && last.back() == ' ')
+            last.remove_suffix(1);
         if (!last.empty() && last.size() <= 64) return std::string(last);
     }
     return ctx.info.remote.to_string();

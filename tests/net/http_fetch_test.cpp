@@ -2,7 +2,7 @@
 // conditional GETs, redirects, broken and hostile servers, private addresses and TLS.
 #include "net/http_fetch.hpp"
 
-#include "app/feed_parser.hpp"
+#include "feeds/parser.hpp"
 #include "support/async.hpp"
 #include "support/feed_server.hpp"
 

@@ -3,10 +3,10 @@
 #pragma once
 
 #include "app/app.hpp"
-#include "app/embedded.hpp"
-#include "app/mailer.hpp"
+#include "core/embedded.hpp"
 #include "db/connection.hpp"
 #include "db/migrations.hpp"
+#include "mail/mailer.hpp"
 #include "net/server.hpp"
 
 #include "support/async.hpp"
@@ -38,7 +38,8 @@ public:
         auto ms = to(address);
         if (ms.empty()) FAIL("no mail was sent to " << address);
         std::smatch m;
-        if (!std::regex_search(ms.back().text, m, std::regex(pattern))) FAIL("no " << pattern << " in the mail");
+        if (!std::regex_search(ms.back().text, m, std::regex(pattern)))
+            FAIL("no " << pattern << " in the mail");
         return m[1];
     }
     std::size_t count() const {
@@ -67,9 +68,11 @@ private:
 inline void sql_exec(const std::string& url, const std::string& statements) {
     boost::asio::io_context ctx;
     auto r = run_async(ctx, [&]() -> boost::asio::awaitable<db::result<void>> {
-        auto conn = co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
+        auto conn =
+            co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
         if (!conn) co_return conn.error();
-        co_return co_await (*conn)->execute(statements, std::chrono::steady_clock::now() + std::chrono::seconds(20));
+        co_return co_await (*conn)->execute(statements,
+                                            std::chrono::steady_clock::now() + std::chrono::seconds(20));
     }());
     REQUIRE(r.has_value());
 }
@@ -78,10 +81,12 @@ inline void sql_exec(const std::string& url, const std::string& statements) {
 inline std::string sql_value(const std::string& url, const std::string& query) {
     boost::asio::io_context ctx;
     auto v = run_async(ctx, [&]() -> boost::asio::awaitable<db::result<std::string>> {
-        auto conn = co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
+        auto conn =
+            co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
         if (!conn) co_return conn.error();
         std::vector<db::param> none;
-        auto r = co_await (*conn)->query(query, none, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+        auto r =
+            co_await (*conn)->query(query, none, std::chrono::steady_clock::now() + std::chrono::seconds(10));
         if (!r) co_return r.error();
         co_return std::string(r->rows() ? r->get(0, 0) : "");
     }());
@@ -92,7 +97,8 @@ inline std::string sql_value(const std::string& url, const std::string& query) {
 inline void apply_all_migrations(const std::string& url) {
     boost::asio::io_context ctx;
     auto applied = run_async(ctx, [&]() -> boost::asio::awaitable<db::result<int>> {
-        auto conn = co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
+        auto conn =
+            co_await db::connection::connect(url, "eelchat-tests", std::chrono::seconds(5), logger::null());
         if (!conn) co_return conn.error();
         auto list = db::parse_migrations(embedded::migrations());
         if (!list) co_return list.error();
@@ -124,18 +130,21 @@ struct app_server {
         if (tweak) tweak(cfg);
         auto shared = std::make_shared<shared_state>(
             shared_state{cfg, logger::null(), render::asset_store::load(cfg.assets_dir)});
-        shared->make_mailer = [this](boost::asio::io_context&) { return std::make_unique<recording_mailer>(mail); };
-        hub = std::make_shared<realtime_hub>(cfg, logger::null());
+        shared->make_mailer = [this](boost::asio::io_context&) {
+            return std::make_unique<recording_mailer>(mail);
+        };
+        hub = start_realtime_hub(cfg, logger::null());
         shared->hub = hub;
         feed_poller_options fo;
         fo.connect_timeout = fo.read_timeout = std::chrono::seconds(2);
-        feeds = std::make_shared<feed_poller>(cfg, logger::null(), fo);
+        feeds = start_feed_poller(cfg, logger::null(), fo);
         shared->feeds = feeds;
         net::server_options o;
         o.port = 0;
         o.threads = 2;
         srv = std::make_unique<net::server>(
-            o, [shared](boost::asio::io_context& ctx) { return std::make_unique<app>(ctx, shared); }, logger::null());
+            o, [shared](boost::asio::io_context& ctx) { return std::make_unique<app>(ctx, shared); },
+            logger::null());
         srv->start();
     }
     ~app_server() {

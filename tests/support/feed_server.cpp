@@ -1,6 +1,6 @@
 #include "support/feed_server.hpp"
 
-#include "app/feed_text.hpp"
+#include "feeds/html_text.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A throwaway SMTP server for the mailer tests (tests/net/smtp_client_test.cpp).
+"""A throwaway SMTP server for the mailer tests (tests/mail/smtp_mailer_test.cpp and smtp_failures_test.cpp).
 
 Runs aiosmtpd on 127.0.0.1 on a port the kernel picks, then reports on stdout, one JSON object per line:
   {"event": "ready", "port": N}                           once it accepts connections

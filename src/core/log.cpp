@@ -1,0 +1,167 @@
+#include "core/log.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+
+namespace eelchat {
+
+std::optional<log_level> parse_log_level(std::string_view s) {
+    if (s == "debug") return log_level::debug;
+    if (s == "info") return log_level::info;
+    if (s == "warn") return log_level::warn;
+    if (s == "error") return log_level::error;
+    return std::nullopt;
+}
+
+namespace {
+
+std::string_view level_name(log_level l) {
+    switch (l) {
+    case log_level::debug:
+        return "debug";
+    case log_level::info:
+        return "info";
+    case log_level::warn:
+        return "warn";
+    case log_level::error:
+        return "error";
+    }
+    return "?";
+}
+
+bool needs_quotes(std::string_view v) {
+    if (v.empty()) return true;
+    for (unsigned char c : v)
+        if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f) return true;
+    return false;
+}
+
+void append_value(std::string& out, std::string_view v) {
+    if (!needs_quotes(v)) {
+        out += v;
+        return;
+    }
+    out += '"';
+    for (unsigned char c : v) {
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\x%02x", c);
+                out += buf;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    out += '"';
+}
+
+void append_timestamp(std::string& out) {
+    auto now = std::chrono::system_clock::now();
+    auto secs = std::chrono::system_clock::to_time_t(now);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    out += buf;
+}
+
+} // namespace
+
+std::string format_log_line(log_level level, std::string_view event,
+                            std::initializer_list<log_field> fields) {
+    std::string line;
+    line.reserve(128);
+    line += "ts=";
+    append_timestamp(line);
+    line += " level=";
+    line += level_name(level);
+    line += " event=";
+    append_value(line, event);
+    for (const auto& f : fields) {
+        line += ' ';
+        line += f.key;
+        line += '=';
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, std::string_view>) {
+                    append_value(line, v);
+                } else if constexpr (std::is_same_v<V, bool>) {
+                    line += v ? "true" : "false";
+                } else if constexpr (std::is_same_v<V, double>) {
+                    char buf[32];
+                    std::snprintf(buf, sizeof buf, "%.3f", v);
+                    line += buf;
+                } else {
+                    line += std::to_string(v);
+                }
+            },
+            f.value);
+    }
+    return line;
+}
+
+std::string exception_message(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        return ex.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
+logger::logger(log_level min, sink_fn sink)
+    : min_(min), sink_(sink ? std::make_shared<const sink_fn>(std::move(sink)) : nullptr) {}
+
+logger logger::to_stderr(log_level min) {
+    return logger(min, [](std::string_view line) {
+        std::string buf;
+        buf.reserve(line.size() + 1);
+        buf.append(line);
+        buf += '\n';
+        // One write per line: lines from several threads do not interleave.
+        const char* p = buf.data();
+        std::size_t left = buf.size();
+        while (left > 0) {
+            ssize_t n = ::write(STDERR_FILENO, p, left);
+            if (n <= 0) return;
+            p += n;
+            left -= static_cast<std::size_t>(n);
+        }
+    });
+}
+
+logger logger::null() {
+    return logger(log_level::error, nullptr);
+}
+
+void logger::log(log_level level, std::string_view event, std::initializer_list<log_field> fields) const {
+    if (!enabled(level)) return;
+    (*sink_)(format_log_line(level, event, fields));
+}
+
+} // namespace eelchat

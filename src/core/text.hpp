@@ -1,0 +1,48 @@
+// Checks on text people type: UTF-8 validity, email addresses, chat messages and display names.
+// Everything user-supplied that is stored or shown passes through one of these first.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace eelchat::text {
+
+// Strict UTF-8: no overlong forms, no surrogates (U+D800..U+DFFF), nothing above U+10FFFF, no truncated
+// sequences. U+0000 is valid UTF-8; callers that store text reject it separately.
+bool valid_utf8(std::string_view s);
+
+// The number of code points in valid UTF-8 (for invalid input: the number of non-continuation bytes).
+std::size_t utf8_length(std::string_view s);
+
+// The address in the form we store and compare: ASCII whitespace trimmed, ASCII lowercased. Nullopt
+// unless it is a plain local@domain of 3..254 bytes:
+// - local part: 1..64 bytes of dot-atom (letters, digits, !#$%&'*+-/=?^_`{|}~ and single inner dots) or
+//   UTF-8 beyond ASCII; quoted local parts and comments are refused, so '<', '>', '"', ',', ';', '\\',
+//   '(', ')', ':' and spaces never reach a mail header;
+// - domain: at least two dot-separated labels of 1..63 bytes of [a-z0-9-] (UTF-8 beyond ASCII allowed
+//   for internationalised names), not starting or ending with '-';
+// - no control characters or whitespace anywhere, Unicode ones included.
+std::optional<std::string> normalize_email(std::string_view s);
+
+enum class message_problem { none, empty, too_long, invalid_utf8 };
+
+// Whether `text` can be posted as a chat message, checked in this order: invalid_utf8 (also for U+0000,
+// which PostgreSQL text cannot hold), empty (nothing but whitespace or invisible blanks such as U+00A0,
+// U+2000..U+200B, U+3000, U+FEFF), too_long (more than `max_chars` code points).
+message_problem check_message_text(std::string_view text, std::size_t max_chars = 4000);
+
+// CRLF and lone CR become LF, so stored messages have one kind of line break.
+std::string normalize_newlines(std::string_view s);
+
+// A display name as stored: whitespace (ASCII and Unicode blanks) trimmed from both ends, valid UTF-8,
+// 1..50 code points, with no control characters (C0 including tab and newlines, DEL, C1), no line or
+// paragraph separators and no bidirectional embedding, override or isolate controls (which would reorder
+// the text shown after the name). Nullopt otherwise.
+std::optional<std::string> clean_display_name(std::string_view s);
+
+// ASCII letters in upper case, every other byte as it is (protocol keywords, case-insensitive matching).
+std::string ascii_upper(std::string_view s);
+
+} // namespace eelchat::text

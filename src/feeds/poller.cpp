@@ -1,0 +1,199 @@
+#include "feeds/poller.hpp"
+
+#include "db/feed_store.hpp"
+#include "db/pool.hpp"
+#include "feeds/entries.hpp"
+#include "feeds/parser.hpp"
+#include "net/http_fetch.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <future>
+
+namespace eelchat {
+
+namespace asio = boost::asio;
+
+std::chrono::seconds feed_retry_delay(int failures) {
+    constexpr std::chrono::seconds first(300), most(12 * 3600);
+    auto d = first;
+    for (int i = 1; i < failures && d < most; ++i)
+        d *= 2;
+    return std::min(d, most);
+}
+
+namespace {
+
+asio::ssl::context client_tls() {
+    asio::ssl::context tls(asio::ssl::context::tls_client);
+    tls.set_default_verify_paths();
+    tls.set_verify_mode(asio::ssl::verify_peer);
+    return tls;
+}
+
+} // namespace
+
+struct feed_poller::impl {
+    impl(db::pool_config p, logger l, feed_poller_options o)
+        : log(std::move(l)), opts(std::move(o)), pool(ctx.get_executor(), std::move(p), log),
+          tls(client_tls()), tick(ctx), all_done(ctx) {}
+
+    asio::io_context ctx{1};
+    logger log;
+    feed_poller_options opts;
+    db::pool pool;
+    asio::ssl::context tls;
+    asio::steady_timer tick;     // the wait between rounds; cancelled by wake() and stop()
+    asio::steady_timer all_done; // cancelled when the last fetch of a batch finished
+    std::size_t in_flight = 0;
+    bool woken = false;
+    bool stopped = false;
+    std::atomic<std::uint64_t> rounds{0};
+
+    asio::awaitable<void> run() {
+        while (!stopped) {
+            woken = false;
+            co_await round();
+            rounds.fetch_add(1, std::memory_order_release);
+            if (stopped || woken) continue;
+            tick.expires_after(opts.poll_every);
+            boost::system::error_code ec;
+            co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+    }
+
+    // Claims and fetches batches until nothing is due.
+    asio::awaitable<void> round() {
+        while (!stopped) {
+            auto claimed =
+                co_await db::claim_due_feeds(pool, static_cast<int>(opts.concurrent_fetches), opts.lease);
+            if (!claimed) {
+                log.warn("feeds_claim_failed", {{"error", claimed.error().message()}});
+                co_return;
+            }
+            if (claimed->empty()) co_return;
+            for (auto& f : *claimed) {
+                ++in_flight;
+                asio::co_spawn(ctx, fetch_one(std::move(f)), [this](std::exception_ptr e) {
+                    log_exceptions{log, "feed_fetch_crashed"}(e);
+                    if (--in_flight == 0) all_done.cancel();
+                });
+            }
+            while (in_flight > 0) {
+                all_done.expires_at(asio::steady_timer::time_point::max());
+                boost::system::error_code ec;
+                co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
+        }
+    }
+
+    asio::awaitable<void> fetch_one(db::claimed_feed feed) {
+        net::fetch_request req;
+        req.url = feed.url;
+        req.etag = feed.etag;
+        req.last_modified = feed.last_modified;
+        net::fetch_options fo;
+        fo.allow_private = opts.allow_private;
+        fo.user_agent = opts.user_agent;
+        fo.connect_timeout = opts.connect_timeout;
+        fo.read_timeout = opts.read_timeout;
+        auto got = co_await net::fetch(ctx.get_executor(), tls, std::move(req), fo);
+        if (!got) {
+            co_await record_failure(feed, got.error().message);
+            co_return;
+        }
+        db::feed_fetch_record rec;
+        rec.next_fetch_in = opts.refetch_after;
+        if (got->status != 304) {
+            auto parsed = feeds::parse_feed(got->body);
+            if (!parsed) {
+                co_await record_failure(feed, parsed.error().message);
+                co_return;
+            }
+            auto news = feeds::entries_to_post(*parsed, feed.last_post_uri, opts.max_posts_per_fetch);
+            for (const auto& e : news.entries)
+                rec.messages.push_back(feeds::format_entry(e));
+            rec.last_post_uri = std::move(news.last_seen_id);
+            rec.etag = std::move(got->etag);
+            rec.last_modified = std::move(got->last_modified);
+        }
+        const auto posted = rec.messages.size();
+        auto recorded = co_await db::record_feed_fetch(pool, feed, std::move(rec));
+        if (!recorded) {
+            log.warn("feed_record_failed", {{"url", feed.url}, {"error", recorded.error().message()}});
+        } else if (!*recorded) {
+            log.info("feed_claim_lost", {{"url", feed.url}});
+        } else {
+            log.info("feed_fetched", {{"url", feed.url},
+                                      {"channel", feed.channel_id},
+                                      {"status", got->status},
+                                      {"posted", posted}});
+        }
+    }
+
+    asio::awaitable<void> record_failure(const db::claimed_feed& feed, std::string error) {
+        const int failures = feed.failures + 1;
+        const auto retry = feed_retry_delay(failures);
+        log.warn("feed_failed", {{"url", feed.url},
+                                 {"channel", feed.channel_id},
+                                 {"error", error},
+                                 {"failures", failures},
+                                 {"retry_s", retry.count()}});
+        auto recorded = co_await db::record_feed_failure(pool, feed, std::move(error), retry);
+        if (!recorded)
+            log.warn("feed_record_failed", {{"url", feed.url}, {"error", recorded.error().message()}});
+    }
+
+    void wake() {
+        woken = true;
+        tick.cancel();
+    }
+
+    void stop() {
+        stopped = true;
+        tick.cancel();
+        pool.close();
+    }
+};
+
+feed_poller::feed_poller(db::pool_config pool, logger log, feed_poller_options opts)
+    : impl_(std::make_shared<impl>(std::move(pool), std::move(log), std::move(opts))) {
+    asio::co_spawn(impl_->ctx, impl_->run(), log_exceptions{impl_->log, "feed_poller_crashed"});
+    thread_ = std::thread([impl = impl_] { impl->ctx.run(); });
+}
+
+feed_poller::~feed_poller() {
+    stop();
+}
+
+void feed_poller::wake() {
+    asio::post(impl_->ctx, [impl = impl_] { impl->wake(); });
+}
+
+void feed_poller::stop() {
+    if (!thread_.joinable()) return;
+    asio::post(impl_->ctx, [impl = impl_] { impl->stop(); });
+    // Fetches end by themselves within their deadlines; waiting for one at shutdown is not worth it.
+    auto finished = std::async(std::launch::async, [this] { thread_.join(); });
+    if (finished.wait_for(std::chrono::seconds(2)) == std::future_status::ready) return;
+    impl_->ctx.stop();
+    finished.wait();
+    impl_->log.warn("feed_poller_abandoned", {{"in_flight", impl_->in_flight}});
+    // Coroutine frames still hold pointers into impl; destroying the io_context would run their
+    // destructors against a half-destroyed impl. The process is exiting: let it go.
+    new std::shared_ptr<impl>(impl_);
+}
+
+std::uint64_t feed_poller::rounds() const {
+    return impl_->rounds.load(std::memory_order_acquire);
+}
+
+} // namespace eelchat

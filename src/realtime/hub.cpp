@@ -1,0 +1,239 @@
+#include "realtime/hub.hpp"
+
+#include "db/chat_store.hpp"
+#include "db/listener.hpp"
+#include "db/params.hpp"
+#include "db/pool.hpp"
+#include "realtime/frames.hpp"
+#include "render/templates.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <unordered_map>
+
+namespace eelchat {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr int read_batch = 200;
+constexpr std::string_view events_channel = "eelchat_events";
+
+} // namespace
+
+struct realtime_hub::impl : std::enable_shared_from_this<impl> {
+    impl(db::pool_config p, logger l)
+        : log(std::move(l)), conninfo(p.conninfo), pool(ctx.get_executor(), std::move(p), log), retry(ctx) {
+        db::listener_options lo;
+        lo.conninfo = conninfo;
+        lo.channels = {std::string(events_channel)};
+        db::listener::callbacks cb;
+        cb.on_connected = [this]() -> asio::awaitable<void> { co_await resync(); };
+        cb.on_notification = [this](const db::notification& n) { on_notification(n.payload); };
+        listener = std::make_unique<db::listener>(ctx.get_executor(), std::move(lo), std::move(cb), log);
+    }
+
+    struct channel_state {
+        int refs = 0;
+        std::int64_t delivered = 0; // every message up to this one has been posted to the workers
+        bool reading = false;
+        bool dirty = false; // more was announced while reading
+    };
+
+    asio::io_context ctx{1};
+    logger log;
+    std::string conninfo;
+    db::pool pool;
+    render::templates tpl;
+    std::unique_ptr<db::listener> listener;
+    asio::steady_timer retry;
+    std::unordered_map<std::string, channel_state> channels;
+    bool stopped = false;
+
+    std::mutex workers_mutex;
+    std::vector<std::pair<asio::any_io_executor, subscriber_registry*>> workers;
+
+    template <class F> void to_workers(F f) {
+        std::lock_guard lock(workers_mutex);
+        for (auto& [ex, registry] : workers)
+            asio::post(ex, [f, registry = registry] { f(*registry); });
+    }
+
+    // Reads the channel forward from what was delivered and posts each batch to every worker. One reader
+    // per channel; announcements that arrive meanwhile make it read once more.
+    asio::awaitable<void> read_forward(std::string channel_id) {
+        {
+            auto it = channels.find(channel_id);
+            if (it == channels.end()) co_return;
+            if (it->second.reading) {
+                it->second.dirty = true;
+                co_return;
+            }
+            it->second.reading = true;
+        }
+        for (;;) {
+            auto it = channels.find(channel_id);
+            if (it == channels.end()) co_return;
+            const std::int64_t from = it->second.delivered;
+            auto rows = co_await db::messages_after(pool, channel_id, from, read_batch);
+            it = channels.find(channel_id); // the map may have changed while we waited
+            if (it == channels.end()) co_return;
+            auto& st = it->second;
+            if (!rows) {
+                log.warn("realtime_read_failed",
+                         {{"channel", channel_id}, {"error", rows.error().message()}});
+                st.reading = false;
+                schedule_retry();
+                co_return;
+            }
+            if (!rows->empty() && st.delivered == from) {
+                auto batch = std::make_shared<std::vector<delivery>>();
+                batch->reserve(rows->size());
+                for (const auto& m : *rows)
+                    batch->push_back(delivery{m.seq, realtime::message_frame(tpl, m)});
+                st.delivered = rows->back().seq;
+                to_workers([channel_id, batch](subscriber_registry& r) { r.deliver(channel_id, *batch); });
+            }
+            if (rows->size() == static_cast<std::size_t>(read_batch)) continue;
+            if (st.dirty) {
+                st.dirty = false;
+                continue;
+            }
+            st.reading = false;
+            if (st.refs <= 0) channels.erase(it); // its last subscriber left while we read
+            co_return;
+        }
+    }
+
+    void spawn_read(std::string channel_id) {
+        asio::co_spawn(ctx, read_forward(std::move(channel_id)),
+                       log_exceptions{log, "realtime_read_crashed"});
+    }
+
+    // After a failed read, every tracked channel is read again in a second (the listener's resync covers
+    // a lost connection; this covers a failed query on a live one).
+    void schedule_retry() {
+        if (stopped) return;
+        retry.expires_after(std::chrono::seconds(1));
+        retry.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (ec || self->stopped) return;
+            for (auto& [id, _] : self->channels)
+                self->spawn_read(id);
+        });
+    }
+
+    asio::awaitable<void> resync() {
+        std::vector<std::string> ids;
+        for (auto& [id, _] : channels)
+            ids.push_back(id);
+        log.info("realtime_resync", {{"channels", ids.size()}});
+        for (auto& id : ids)
+            co_await read_forward(id);
+    }
+
+    void on_notification(std::string_view payload) {
+        if (payload.size() < 3 || payload[1] != ':') return;
+        const char kind = payload[0];
+        std::string_view rest = payload.substr(2);
+        if (kind == 'm') {
+            auto colon = rest.find(':');
+            std::string channel_id(rest.substr(0, colon));
+            auto it = channels.find(channel_id);
+            if (it == channels.end()) return; // nobody here follows that channel
+            spawn_read(std::move(channel_id));
+        } else if (kind == 'c') {
+            std::string channel_id(rest);
+            auto notice = realtime::channel_gone_frame();
+            to_workers(
+                [channel_id, notice](subscriber_registry& r) { r.channel_deleted(channel_id, notice); });
+        } else if (kind == 's') {
+            std::string hash(rest);
+            to_workers([hash](subscriber_registry& r) { r.session_ended(hash); });
+        } else if (kind == 'k') {
+            std::string membership(rest);
+            to_workers([membership](subscriber_registry& r) { r.membership_ended(membership); });
+        }
+    }
+
+    asio::awaitable<db::result<std::int64_t>> track(std::string channel_id) {
+        auto last = co_await db::channel_last_seq(pool, channel_id);
+        if (!last) co_return last.error();
+        if (!*last) co_return db::failure<std::int64_t>(make_error_code(db::sqlstate::foreign_key_violation));
+        auto& st = channels[channel_id];
+        if (st.refs++ == 0) {
+            st.delivered = **last;
+            // Anything committed between that read and now was announced before we listened for this
+            // channel: read forward once so it is not left waiting for the next message.
+            spawn_read(channel_id);
+        }
+        co_return st.delivered;
+    }
+
+    void untrack(const std::string& channel_id) {
+        auto it = channels.find(channel_id);
+        if (it == channels.end()) return;
+        if (--it->second.refs <= 0 && !it->second.reading) channels.erase(it);
+    }
+
+    void stop() {
+        stopped = true;
+        retry.cancel();
+        listener->stop();
+        pool.close();
+    }
+};
+
+realtime_hub::realtime_hub(db::pool_config pool, logger log)
+    : impl_(std::make_shared<impl>(std::move(pool), std::move(log))) {
+    asio::co_spawn(impl_->ctx, impl_->listener->run(),
+                   log_exceptions{impl_->log, "realtime_listener_crashed"});
+    thread_ = std::thread([impl = impl_] { impl->ctx.run(); });
+}
+
+realtime_hub::~realtime_hub() {
+    stop();
+}
+
+void realtime_hub::attach(asio::any_io_executor ex, subscriber_registry* registry) {
+    std::lock_guard lock(impl_->workers_mutex);
+    impl_->workers.emplace_back(std::move(ex), registry);
+}
+
+void realtime_hub::detach(subscriber_registry* registry) {
+    std::lock_guard lock(impl_->workers_mutex);
+    std::erase_if(impl_->workers, [registry](const auto& w) { return w.second == registry; });
+}
+
+asio::awaitable<db::result<std::int64_t>> realtime_hub::track(std::string channel_id) {
+    // Runs on the hub's thread; the caller resumes on its own executor.
+    auto r = co_await asio::co_spawn(impl_->ctx, impl_->track(std::move(channel_id)), asio::use_awaitable);
+    co_return r;
+}
+
+void realtime_hub::untrack(std::string channel_id) {
+    asio::post(impl_->ctx, [impl = impl_, channel_id = std::move(channel_id)] { impl->untrack(channel_id); });
+}
+
+void realtime_hub::stop() {
+    if (!thread_.joinable()) return;
+    asio::post(impl_->ctx, [impl = impl_] { impl->stop(); });
+    thread_.join();
+}
+
+bool realtime_hub::listening() const {
+    return impl_->listener->connected();
+}
+std::uint64_t realtime_hub::listener_connects() const {
+    return impl_->listener->connects();
+}
+int realtime_hub::listener_backend_pid() const {
+    return impl_->listener->backend_pid();
+}
+
+} // namespace eelchat

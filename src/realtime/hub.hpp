@@ -1,0 +1,63 @@
+// The realtime hub: one per process, on a thread of its own. It owns the LISTEN connection (through
+// db::listener), remembers for each channel that has local subscribers the last sequence number it
+// delivered, and when PostgreSQL announces new messages it reads forward from there, renders each message
+// once and posts the batch to every worker thread once. Workers hand the same buffer to their sockets.
+//
+// Nothing is lost across a dropped listener connection or a PostgreSQL restart: after every (re)connect
+// the listener LISTENs first and the hub then reads every tracked channel forward from what it delivered.
+#pragma once
+
+#include "core/log.hpp"
+#include "db/error.hpp"
+#include "db/pool.hpp"
+#include "realtime/subscribers.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace eelchat {
+
+class realtime_hub {
+public:
+    // Starts the hub's thread and its listener. `pool`: the hub's own connections, for reading new
+    // messages; the listener connects to the same database (pool.conninfo) on a connection of its own.
+    realtime_hub(db::pool_config pool, logger log);
+    ~realtime_hub();
+    realtime_hub(const realtime_hub&) = delete;
+    realtime_hub& operator=(const realtime_hub&) = delete;
+
+    // A worker's registry receives deliveries (posted to `ex`) until detach(). Any thread.
+    void attach(boost::asio::any_io_executor ex, subscriber_registry* registry);
+    void detach(subscriber_registry* registry);
+
+    // Starts tracking a channel for a new subscriber (reference-counted). Completes, on the caller's
+    // executor, with the last sequence number the hub has delivered (or will start delivering after) for
+    // that channel: every message above it reaches the registries that were attached when track() was
+    // called. Fails when the channel does not exist or the database is unreachable.
+    boost::asio::awaitable<db::result<std::int64_t>> track(std::string channel_id);
+    // Any thread; the subscriber is gone.
+    void untrack(std::string channel_id);
+
+    // Stops the listener and the thread; waits for it. Idempotent.
+    void stop();
+
+    // For tests and logs: whether the LISTEN connection is up, and how often it connected.
+    bool listening() const;
+    std::uint64_t listener_connects() const;
+    int listener_backend_pid() const;
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+    std::thread thread_;
+};
+
+} // namespace eelchat
