@@ -2,11 +2,9 @@
 
 #include "db/auth_store.hpp"
 #include "mail/smtp_mailer.hpp"
-#include "routes/forms.hpp"
-#include "routes/guards.hpp"
+#include "routes/dispatch.hpp"
 #include "routes/responses.hpp"
 #include "routes/routes.hpp"
-#include "routes/session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -31,12 +29,6 @@ std::unique_ptr<mail::mailer> mailer_for(asio::io_context& ctx, const config& cf
     sc.require_tls = cfg.smtp->require_tls;
     return mail::make_smtp_mailer(ctx.get_executor(), sc, log);
 }
-
-// Browsers may run only our own scripts and styles: user text can never become code, and the htmx
-// configuration in the layout forbids eval.
-constexpr std::string_view content_security_policy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "form-action 'self'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'";
 
 } // namespace
 
@@ -86,31 +78,15 @@ asio::awaitable<void> app::housekeeping() {
     }
 }
 
-asio::awaitable<std::optional<net::http_response>> app::check_change(routes::request_context& ctx) {
-    std::string_view type = ctx.req[http::field::content_type];
-    const bool form_body = type.empty() || type.starts_with("application/x-www-form-urlencoded");
-    if (!form_body) co_return routes::error_page(pages_, http::status::unsupported_media_type);
-    auto form = routes::form_data::parse(ctx.req.body());
-    if (!form) co_return routes::error_page(pages_, http::status::bad_request);
-    ctx.form = std::make_shared<const routes::form_data>(std::move(*form));
-    auto session = co_await routes::load_session(ctx);
-    if (!session) co_return routes::database_failure(ctx, session.error());
-    if (!routes::csrf_token_matches(ctx)) {
-        shared_->log.info("csrf_rejected", {{"id", ctx.info.id}, {"has_session", *session != nullptr}});
-        co_return routes::error_page(pages_, http::status::forbidden);
-    }
-    co_return std::nullopt;
-}
-
 asio::awaitable<net::http_response> app::handle(net::http_request& req, const net::request_info& info) {
     routes::request_context ctx{req, info, {}, services_};
-    co_return co_await dispatch(ctx);
+    co_return co_await routes::dispatch(router_, ctx);
 }
 
 asio::awaitable<std::variant<net::http_response, net::websocket_runner>>
 app::handle_upgrade(net::http_request& req, const net::request_info& info) {
     routes::request_context ctx{req, info, {}, services_};
-    auto res = co_await dispatch(ctx);
+    auto res = co_await routes::dispatch(router_, ctx);
     if (ctx.websocket && res.result() == http::status::switching_protocols)
         co_return std::move(ctx.websocket);
     // No redirects for a WebSocket: whoever may not connect is refused.
@@ -119,53 +95,8 @@ app::handle_upgrade(net::http_request& req, const net::request_info& info) {
     co_return res;
 }
 
-asio::awaitable<net::http_response> app::dispatch(routes::request_context& ctx) {
-    auto& req = ctx.req;
-    std::string_view target = req.target();
-    auto q = target.find('?');
-    std::string_view path = target.substr(0, q);
-    std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
-
-    auto m = router_.match(req.method(), path);
-    ctx.params = std::move(m.params);
-    net::http_response res;
-    switch (m.result) {
-    case routes::router::outcome::found:
-        if (req.method() != http::verb::get && req.method() != http::verb::head) {
-            // Every state change carries the session's CSRF token, checked here once for all routes.
-            if (auto refusal = co_await check_change(ctx)) {
-                res = std::move(*refusal);
-                break;
-            }
-        }
-        res = co_await (*m.target)(ctx);
-        break;
-    case routes::router::outcome::method_not_allowed:
-        res = routes::error_page(pages_, http::status::method_not_allowed);
-        res.set(http::field::allow, m.allow);
-        break;
-    case routes::router::outcome::not_found:
-        if (req.method() == http::verb::get || req.method() == http::verb::head) {
-            if (auto asset = routes::serve_asset(ctx, path, query)) {
-                res = std::move(*asset);
-                break;
-            }
-        }
-        res = routes::error_page(pages_, http::status::not_found);
-        break;
-    }
-    for (auto& cookie : ctx.set_cookies)
-        res.insert(http::field::set_cookie, cookie);
-    routes::add_security_headers(res);
-    res.set("Content-Security-Policy", content_security_policy);
-    co_return res;
-}
-
 net::http_response app::error_response(http::status status, unsigned version) {
-    auto res = routes::error_page(pages_, status);
-    res.version(version);
-    routes::add_security_headers(res);
-    return res;
+    return routes::error_answer(pages_, status, version);
 }
 
 void app::shutdown() {

@@ -53,11 +53,6 @@ public:
 private:
     // Hourly: deletes expired sessions, sign-in links and codes, and old rate-limit windows.
     boost::asio::awaitable<void> housekeeping();
-    // Routes the request (checking CSRF for changes) and adds the common headers.
-    boost::asio::awaitable<net::http_response> dispatch(routes::request_context& ctx);
-    // For POST and DELETE: parses the form, loads the session and checks its CSRF token. Returns the
-    // response to send instead when the request must not reach its handler.
-    boost::asio::awaitable<std::optional<net::http_response>> check_change(routes::request_context& ctx);
 
     std::shared_ptr<const shared_state> shared_;
     db::pool pool_;
