@@ -32,15 +32,15 @@ std::unique_ptr<mail::mailer> mailer_for(asio::io_context& ctx, const config& cf
 
 } // namespace
 
-std::shared_ptr<realtime_hub> start_realtime_hub(const config& cfg, logger log) {
-    return std::make_shared<realtime_hub>(database_pool(cfg, "eelchat-hub", 2), std::move(log));
+std::shared_ptr<realtime::hub> start_realtime_hub(const config& cfg, logger log) {
+    return std::make_shared<realtime::hub>(database_pool(cfg, "eelchat-hub", 2), std::move(log));
 }
 
-std::shared_ptr<feed_poller> start_feed_poller(const config& cfg, logger log, feed_poller_options opts) {
+std::shared_ptr<feeds::poller> start_feed_poller(const config& cfg, logger log, feeds::poller_options opts) {
     opts.allow_private = cfg.feeds_allow_private;
     opts.user_agent = "eelchat (" + cfg.base_url + ")";
-    return std::make_shared<feed_poller>(database_pool(cfg, "eelchat-feeds", 2), std::move(log),
-                                         std::move(opts));
+    return std::make_shared<feeds::poller>(database_pool(cfg, "eelchat-feeds", 2), std::move(log),
+                                           std::move(opts));
 }
 
 app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)

@@ -34,9 +34,9 @@ struct shared_state {
     // Makes a worker's mailer; empty: from the configuration (SMTP, or the console). Tests record mail.
     std::function<std::unique_ptr<mail::mailer>(boost::asio::io_context&)> make_mailer = {};
     // The process's realtime hub (LISTEN connection and fan-out); required.
-    std::shared_ptr<realtime_hub> hub = {};
+    std::shared_ptr<realtime::hub> hub = {};
     // The process's feed poller; may be empty (then a new subscription waits for another instance's poll).
-    std::shared_ptr<feed_poller> feeds = {};
+    std::shared_ptr<feeds::poller> feeds = {};
 };
 
 class app final : public net::http_handler {
@@ -60,7 +60,7 @@ private:
     std::unique_ptr<mail::mailer> mailer_;
     render::templates templates_;
     render::page_renderer pages_;
-    subscriber_registry subscribers_;
+    realtime::subscriber_registry subscribers_;
     routes::settings settings_;
     routes::services services_;
     routes::router router_;
@@ -69,9 +69,10 @@ private:
 };
 
 // The process-wide parts, each on a thread of its own, connected as the configuration says.
-std::shared_ptr<realtime_hub> start_realtime_hub(const config& cfg, logger log);
+std::shared_ptr<realtime::hub> start_realtime_hub(const config& cfg, logger log);
 // `opts` gives the timing; what the configuration says (FEEDS_ALLOW_PRIVATE, BASE_URL in the user agent)
 // is filled in.
-std::shared_ptr<feed_poller> start_feed_poller(const config& cfg, logger log, feed_poller_options opts = {});
+std::shared_ptr<feeds::poller> start_feed_poller(const config& cfg, logger log,
+                                                 feeds::poller_options opts = {});
 
 } // namespace eelchat

@@ -13,14 +13,13 @@
 #include <string_view>
 #include <vector>
 
-namespace eelchat {
-class feed_poller;
-}
 namespace eelchat::db {
 class pool;
 }
 
 namespace eelchat::feeds {
+
+class poller;
 
 struct slash_command {
     enum class kind {
@@ -51,11 +50,11 @@ std::string list_reply(const std::vector<std::string>& sorted_urls);
 struct command_context {
     db::pool& db;
     logger log;
-    std::uint64_t request_id = 0;  // for the log lines
-    std::string channel_id;        // the channel the command was posted to
-    bool admin = false;            // whether its author is an admin of the channel's community
-    bool allow_private = false;    // FEEDS_ALLOW_PRIVATE=1
-    feed_poller* poller = nullptr; // woken after a subscription, to fetch it at once; may be null
+    std::uint64_t request_id = 0;    // for the log lines
+    std::string channel_id;          // the channel the command was posted to
+    bool admin = false;              // whether its author is an admin of the channel's community
+    bool allow_private = false;      // FEEDS_ALLOW_PRIVATE=1
+    feeds::poller* poller = nullptr; // woken after a subscription, to fetch it at once; may be null
 };
 
 // Runs the command of a message the member just posted to the channel and posts the reply. Failures are

@@ -18,11 +18,11 @@
 #include <atomic>
 #include <future>
 
-namespace eelchat {
+namespace eelchat::feeds {
 
 namespace asio = boost::asio;
 
-std::chrono::seconds feed_retry_delay(int failures) {
+std::chrono::seconds retry_delay(int failures) {
     constexpr std::chrono::seconds first(300), most(12 * 3600);
     auto d = first;
     for (int i = 1; i < failures && d < most; ++i)
@@ -41,14 +41,14 @@ asio::ssl::context client_tls() {
 
 } // namespace
 
-struct feed_poller::impl {
-    impl(db::pool_config p, logger l, feed_poller_options o)
+struct poller::impl {
+    impl(db::pool_config p, logger l, poller_options o)
         : log(std::move(l)), opts(std::move(o)), pool(ctx.get_executor(), std::move(p), log),
           tls(client_tls()), tick(ctx), all_done(ctx) {}
 
     asio::io_context ctx{1};
     logger log;
-    feed_poller_options opts;
+    poller_options opts;
     db::pool pool;
     asio::ssl::context tls;
     asio::steady_timer tick;     // the wait between rounds; cancelled by wake() and stop()
@@ -141,7 +141,7 @@ struct feed_poller::impl {
 
     asio::awaitable<void> record_failure(const db::claimed_feed& feed, std::string error) {
         const int failures = feed.failures + 1;
-        const auto retry = feed_retry_delay(failures);
+        const auto retry = retry_delay(failures);
         log.warn("feed_failed", {{"url", feed.url},
                                  {"channel", feed.channel_id},
                                  {"error", error},
@@ -164,21 +164,21 @@ struct feed_poller::impl {
     }
 };
 
-feed_poller::feed_poller(db::pool_config pool, logger log, feed_poller_options opts)
+poller::poller(db::pool_config pool, logger log, poller_options opts)
     : impl_(std::make_shared<impl>(std::move(pool), std::move(log), std::move(opts))) {
     asio::co_spawn(impl_->ctx, impl_->run(), log_exceptions{impl_->log, "feed_poller_crashed"});
     thread_ = std::thread([impl = impl_] { impl->ctx.run(); });
 }
 
-feed_poller::~feed_poller() {
+poller::~poller() {
     stop();
 }
 
-void feed_poller::wake() {
+void poller::wake() {
     asio::post(impl_->ctx, [impl = impl_] { impl->wake(); });
 }
 
-void feed_poller::stop() {
+void poller::stop() {
     if (!thread_.joinable()) return;
     asio::post(impl_->ctx, [impl = impl_] { impl->stop(); });
     // Fetches end by themselves within their deadlines; waiting for one at shutdown is not worth it.
@@ -192,8 +192,8 @@ void feed_poller::stop() {
     new std::shared_ptr<impl>(impl_);
 }
 
-std::uint64_t feed_poller::rounds() const {
+std::uint64_t poller::rounds() const {
     return impl_->rounds.load(std::memory_order_acquire);
 }
 
-} // namespace eelchat
+} // namespace eelchat::feeds

@@ -17,9 +17,9 @@
 #include <memory>
 #include <thread>
 
-namespace eelchat {
+namespace eelchat::feeds {
 
-struct feed_poller_options {
+struct poller_options {
     std::chrono::seconds poll_every{300};     // how often due feeds are looked for
     std::chrono::seconds refetch_after{1800}; // a feed fetched successfully is due again after this
     std::chrono::seconds lease{120};          // a claim outlives the longest fetch (30 s) with room
@@ -33,16 +33,16 @@ struct feed_poller_options {
 
 // The retry delay after `failures` consecutive failed fetches (1, 2, ...): 5 minutes, doubling, at most
 // 12 hours.
-std::chrono::seconds feed_retry_delay(int failures);
+std::chrono::seconds retry_delay(int failures);
 
-class feed_poller {
+class poller {
 public:
     // Starts the thread; the first look for due feeds happens at once.
     // `pool`: the poller's own connections (two are plenty: fetching, not the database, takes the time).
-    feed_poller(db::pool_config pool, logger log, feed_poller_options opts = {});
-    ~feed_poller();
-    feed_poller(const feed_poller&) = delete;
-    feed_poller& operator=(const feed_poller&) = delete;
+    poller(db::pool_config pool, logger log, poller_options opts = {});
+    ~poller();
+    poller(const poller&) = delete;
+    poller& operator=(const poller&) = delete;
 
     // Any thread: look for due feeds now (a subscription was just added).
     void wake();
@@ -59,4 +59,4 @@ private:
     std::thread thread_;
 };
 
-} // namespace eelchat
+} // namespace eelchat::feeds

@@ -16,7 +16,7 @@
 #include <atomic>
 #include <unordered_map>
 
-namespace eelchat {
+namespace eelchat::realtime {
 
 namespace asio = boost::asio;
 
@@ -27,7 +27,7 @@ constexpr std::string_view events_channel = "eelchat_events";
 
 } // namespace
 
-struct realtime_hub::impl : std::enable_shared_from_this<impl> {
+struct hub::impl : std::enable_shared_from_this<impl> {
     impl(db::pool_config p, logger l)
         : log(std::move(l)), conninfo(p.conninfo), pool(ctx.get_executor(), std::move(p), log), retry(ctx) {
         db::listener_options lo;
@@ -189,51 +189,50 @@ struct realtime_hub::impl : std::enable_shared_from_this<impl> {
     }
 };
 
-realtime_hub::realtime_hub(db::pool_config pool, logger log)
-    : impl_(std::make_shared<impl>(std::move(pool), std::move(log))) {
+hub::hub(db::pool_config pool, logger log) : impl_(std::make_shared<impl>(std::move(pool), std::move(log))) {
     asio::co_spawn(impl_->ctx, impl_->listener->run(),
                    log_exceptions{impl_->log, "realtime_listener_crashed"});
     thread_ = std::thread([impl = impl_] { impl->ctx.run(); });
 }
 
-realtime_hub::~realtime_hub() {
+hub::~hub() {
     stop();
 }
 
-void realtime_hub::attach(asio::any_io_executor ex, subscriber_registry* registry) {
+void hub::attach(asio::any_io_executor ex, subscriber_registry* registry) {
     std::lock_guard lock(impl_->workers_mutex);
     impl_->workers.emplace_back(std::move(ex), registry);
 }
 
-void realtime_hub::detach(subscriber_registry* registry) {
+void hub::detach(subscriber_registry* registry) {
     std::lock_guard lock(impl_->workers_mutex);
     std::erase_if(impl_->workers, [registry](const auto& w) { return w.second == registry; });
 }
 
-asio::awaitable<db::result<std::int64_t>> realtime_hub::track(std::string channel_id) {
+asio::awaitable<db::result<std::int64_t>> hub::track(std::string channel_id) {
     // Runs on the hub's thread; the caller resumes on its own executor.
     auto r = co_await asio::co_spawn(impl_->ctx, impl_->track(std::move(channel_id)), asio::use_awaitable);
     co_return r;
 }
 
-void realtime_hub::untrack(std::string channel_id) {
+void hub::untrack(std::string channel_id) {
     asio::post(impl_->ctx, [impl = impl_, channel_id = std::move(channel_id)] { impl->untrack(channel_id); });
 }
 
-void realtime_hub::stop() {
+void hub::stop() {
     if (!thread_.joinable()) return;
     asio::post(impl_->ctx, [impl = impl_] { impl->stop(); });
     thread_.join();
 }
 
-bool realtime_hub::listening() const {
+bool hub::listening() const {
     return impl_->listener->connected();
 }
-std::uint64_t realtime_hub::listener_connects() const {
+std::uint64_t hub::listener_connects() const {
     return impl_->listener->connects();
 }
-int realtime_hub::listener_backend_pid() const {
+int hub::listener_backend_pid() const {
     return impl_->listener->backend_pid();
 }
 
-} // namespace eelchat
+} // namespace eelchat::realtime

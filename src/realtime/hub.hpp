@@ -23,16 +23,16 @@
 #include <thread>
 #include <vector>
 
-namespace eelchat {
+namespace eelchat::realtime {
 
-class realtime_hub {
+class hub {
 public:
     // Starts the hub's thread and its listener. `pool`: the hub's own connections, for reading new
     // messages; the listener connects to the same database (pool.conninfo) on a connection of its own.
-    realtime_hub(db::pool_config pool, logger log);
-    ~realtime_hub();
-    realtime_hub(const realtime_hub&) = delete;
-    realtime_hub& operator=(const realtime_hub&) = delete;
+    hub(db::pool_config pool, logger log);
+    ~hub();
+    hub(const hub&) = delete;
+    hub& operator=(const hub&) = delete;
 
     // A worker's registry receives deliveries (posted to `ex`) until detach(). Any thread.
     void attach(boost::asio::any_io_executor ex, subscriber_registry* registry);
@@ -60,4 +60,4 @@ private:
     std::thread thread_;
 };
 
-} // namespace eelchat
+} // namespace eelchat::realtime

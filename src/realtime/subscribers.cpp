@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace eelchat {
+namespace eelchat::realtime {
 
 namespace websocket = boost::beast::websocket;
 
@@ -117,4 +117,4 @@ std::size_t subscriber_registry::size() const {
     return n;
 }
 
-} // namespace eelchat
+} // namespace eelchat::realtime

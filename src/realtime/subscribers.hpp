@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace eelchat {
+namespace eelchat::realtime {
 
 // A rendered message on its way to subscribers: the same framed buffer for all of them.
 struct delivery {
@@ -95,4 +95,4 @@ private:
     std::unordered_map<std::string, std::vector<std::shared_ptr<subscriber>>> by_channel_;
 };
 
-} // namespace eelchat
+} // namespace eelchat::realtime

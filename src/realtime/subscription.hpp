@@ -20,12 +20,10 @@ namespace eelchat::render {
 class templates;
 }
 
-namespace eelchat {
+namespace eelchat::realtime {
 
-class realtime_hub;
+class hub;
 class subscriber_registry;
-
-namespace realtime {
 
 // What the upgrade request asked for and the route checked.
 struct subscription_request {
@@ -37,7 +35,7 @@ struct subscription_request {
 
 // The worker's parts a subscription uses; all of them outlive every socket of the worker.
 struct worker_parts {
-    realtime_hub& hub;
+    realtime::hub& hub;
     subscriber_registry& subscribers;
     db::pool& db;
     render::templates& tpl;
@@ -50,5 +48,4 @@ struct worker_parts {
 void start_subscription(const worker_parts& parts, subscription_request request,
                         boost::asio::ip::tcp::socket socket, net::http_request req);
 
-} // namespace realtime
-} // namespace eelchat
+} // namespace eelchat::realtime

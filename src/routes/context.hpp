@@ -10,11 +10,13 @@
 #include <string>
 #include <vector>
 
-namespace eelchat {
-class feed_poller;
-class realtime_hub;
+namespace eelchat::feeds {
+class poller;
+}
+namespace eelchat::realtime {
+class hub;
 class subscriber_registry;
-} // namespace eelchat
+} // namespace eelchat::realtime
 namespace eelchat::db {
 class message_batcher;
 class pool;
@@ -47,9 +49,9 @@ struct services {
     render::page_renderer& pages;
     const render::asset_store& assets;
     mail::mailer& mail;
-    realtime_hub& hub;                // process-wide, thread-safe entry points only
-    subscriber_registry& subscribers; // this worker's WebSocket subscribers
-    feed_poller* feeds;               // process-wide, thread-safe wake(); may be null
+    realtime::hub& hub;                         // process-wide, thread-safe entry points only
+    realtime::subscriber_registry& subscribers; // this worker's WebSocket subscribers
+    feeds::poller* feeds;                       // process-wide, thread-safe wake(); may be null
 };
 
 struct signed_in_user {

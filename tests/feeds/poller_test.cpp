@@ -13,11 +13,11 @@ using namespace eelchat;
 
 TEST_CASE("a failing feed is retried after 5 minutes, doubling up to 12 hours", "[unit][feeds]") {
     using std::chrono::seconds;
-    CHECK(feed_retry_delay(1) == seconds(300));
-    CHECK(feed_retry_delay(2) == seconds(600));
-    CHECK(feed_retry_delay(3) == seconds(1200));
-    CHECK(feed_retry_delay(9) == seconds(12 * 3600));
-    CHECK(feed_retry_delay(1000) == seconds(12 * 3600));
+    CHECK(feeds::retry_delay(1) == seconds(300));
+    CHECK(feeds::retry_delay(2) == seconds(600));
+    CHECK(feeds::retry_delay(3) == seconds(1200));
+    CHECK(feeds::retry_delay(9) == seconds(12 * 3600));
+    CHECK(feeds::retry_delay(1000) == seconds(12 * 3600));
 }
 
 namespace {

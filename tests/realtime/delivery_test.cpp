@@ -271,7 +271,7 @@ TEST_CASE("sockets close when the channel is deleted, on sign-out, and with 1012
     subscribers deleted({{c.b.port(), c.x + "/connect", c.bob.cookie(), 1000}});
     deleted.collect(std::chrono::seconds(20));
     REQUIRE(c.alice.del(c.x).result() == http::status::ok); // on the other instance than bob's socket
-    deleted.wait();                                          // until the socket closed
+    deleted.wait();                                         // until the socket closed
     REQUIRE(!deleted[0].frames().empty());
     CHECK_THAT(deleted[0].frames().back(), Catch::Contains("This channel was deleted."));
     CHECK(deleted[0].close_code() == 1000);

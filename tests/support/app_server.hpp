@@ -113,8 +113,8 @@ struct app_server {
     mailbox mail;
     std::unique_ptr<net::server> srv;
 
-    std::shared_ptr<realtime_hub> hub;
-    std::shared_ptr<feed_poller> feeds;
+    std::shared_ptr<realtime::hub> hub;
+    std::shared_ptr<feeds::poller> feeds;
 
     // With `database_url`, shares that database (several instances of one eelchat) instead of a scratch one.
     explicit app_server(std::function<void(config&)> tweak = {}, std::string database_url = {}) {
@@ -135,7 +135,7 @@ struct app_server {
         };
         hub = start_realtime_hub(cfg, logger::null());
         shared->hub = hub;
-        feed_poller_options fo;
+        feeds::poller_options fo;
         fo.connect_timeout = fo.read_timeout = std::chrono::seconds(2);
         feeds = start_feed_poller(cfg, logger::null(), fo);
         shared->feeds = feeds;
