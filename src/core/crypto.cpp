@@ -1,5 +1,7 @@
 #include "core/crypto.hpp"
 
+#include "core/text.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -20,10 +22,6 @@ constexpr char hex_digits[] = "0123456789abcdef";
 
 bool is_hex_digit(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-char to_lower_ascii(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 } // namespace
@@ -123,7 +121,7 @@ std::optional<std::string> normalize_uuid(std::string_view s) {
     if (!is_uuid(s)) return std::nullopt;
     std::string out(s);
     for (char& c : out)
-        c = to_lower_ascii(c);
+        c = text::to_lower_ascii(c);
     return out;
 }
 

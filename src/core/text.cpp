@@ -4,11 +4,7 @@
 
 namespace eelchat::text {
 
-namespace {
-
-// Decodes the code point starting at s[pos] and advances pos past it; nullopt (pos unchanged) for a byte
-// sequence strict UTF-8 does not allow. The ranges are those of RFC 3629 section 4, which exclude
-// overlong forms and surrogates by construction.
+// The ranges are those of RFC 3629 section 4, which exclude overlong forms and surrogates by construction.
 std::optional<char32_t> decode_next(std::string_view s, std::size_t& pos) {
     auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(s[i]); };
     std::uint8_t b0 = byte(pos);
@@ -49,6 +45,12 @@ std::optional<char32_t> decode_next(std::string_view s, std::size_t& pos) {
     return cp;
 }
 
+char to_lower_ascii(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+namespace {
+
 bool is_ascii_space(char32_t c) {
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
@@ -87,10 +89,6 @@ bool is_control(char32_t c) {
 // and line/paragraph separators.
 bool is_layout_control(char32_t c) {
     return (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-}
-
-char to_lower_ascii(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 bool is_atext(char c) {

@@ -13,6 +13,13 @@ namespace eelchat::text {
 // sequences. U+0000 is valid UTF-8; callers that store text reject it separately.
 bool valid_utf8(std::string_view s);
 
+// Decodes the code point starting at s[pos] (s[pos] must exist) and advances pos past it; nullopt, with
+// pos unchanged, for a byte sequence strict UTF-8 does not allow (see valid_utf8).
+std::optional<char32_t> decode_next(std::string_view s, std::size_t& pos);
+
+// 'A'..'Z' in lower case, every other byte as it is.
+char to_lower_ascii(char c);
+
 // The number of code points in valid UTF-8 (for invalid input: the number of non-continuation bytes).
 std::size_t utf8_length(std::string_view s);
 

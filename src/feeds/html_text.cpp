@@ -1,5 +1,7 @@
 #include "feeds/html_text.hpp"
 
+#include "core/text.hpp"
+
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -27,53 +29,12 @@ void append_utf8(std::string& out, char32_t cp) {
     }
 }
 
-// Decodes one strict UTF-8 code point at s[pos] (RFC 3629: no overlong forms, no surrogates, nothing
-// past U+10FFFF) and advances; nullopt and pos unchanged when the bytes there are not one.
-std::optional<char32_t> next_code_point(std::string_view s, std::size_t& pos) {
-    const auto b0 = static_cast<unsigned char>(s[pos]);
-    if (b0 < 0x80) {
-        ++pos;
-        return b0;
-    }
-    std::size_t len;
-    unsigned char lo = 0x80, hi = 0xbf;
-    char32_t cp;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-        len = 2;
-        cp = b0 & 0x1f;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-        len = 3;
-        cp = b0 & 0x0f;
-        if (b0 == 0xe0) lo = 0xa0;
-        if (b0 == 0xed) hi = 0x9f;
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-        len = 4;
-        cp = b0 & 0x07;
-        if (b0 == 0xf0) lo = 0x90;
-        if (b0 == 0xf4) hi = 0x8f;
-    } else {
-        return std::nullopt;
-    }
-    if (s.size() - pos < len) return std::nullopt;
-    for (std::size_t i = 1; i < len; ++i) {
-        const auto b = static_cast<unsigned char>(s[pos + i]);
-        if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xbf)) return std::nullopt;
-        cp = cp << 6 | (b & 0x3f);
-    }
-    pos += len;
-    return cp;
-}
-
 bool is_alpha(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 bool is_alnum(char c) {
     return is_alpha(c) || (c >= '0' && c <= '9');
 }
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // The Latin-1 entities in code point order, U+00A0 to U+00FF (HTML 4's HTMLlat1 set).
 constexpr std::array<std::string_view, 96> latin1_names{
     "nbsp",   "iexcl",  "cent",   "pound",  "curren", "yen",    "brvbar", "sect",   "uml",    "copy",
@@ -188,7 +149,7 @@ std::size_t tag_end(std::string_view html, std::size_t i) {
 std::size_t find_ci(std::string_view html, std::string_view needle, std::size_t from) {
     for (std::size_t i = from; i + needle.size() <= html.size(); ++i) {
         std::size_t k = 0;
-        while (k < needle.size() && lower(html[i + k]) == needle[k])
+        while (k < needle.size() && text::to_lower_ascii(html[i + k]) == needle[k])
             ++k;
         if (k == needle.size()) return i;
     }
@@ -205,7 +166,7 @@ std::string clean_text(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t pos = 0; pos < s.size();) {
-        auto cp = next_code_point(s, pos);
+        auto cp = text::decode_next(s, pos);
         if (!cp) {
             append_utf8(out, 0xfffd);
             ++pos;
@@ -264,7 +225,7 @@ std::string html_to_text(std::string_view html) {
         }
         std::string name;
         for (std::size_t j = name_start; j < html.size() && is_alnum(html[j]); ++j)
-            name += lower(html[j]);
+            name += text::to_lower_ascii(html[j]);
         i = tag_end(html, i);
         if (declaration) continue;
         if (!closing && (name == "script" || name == "style" || name == "template")) {
@@ -285,7 +246,7 @@ std::string html_to_text(std::string_view html) {
     bool in_space = false, has_break = false;
     for (std::size_t pos = 0; pos < cleaned.size();) {
         const std::size_t start = pos;
-        const char32_t cp = *next_code_point(cleaned, pos); // clean_text made it valid
+        const char32_t cp = *text::decode_next(cleaned, pos); // clean_text made it valid
         if (is_space(cp)) {
             in_space = true;
             has_break = has_break || cp == '\n';
