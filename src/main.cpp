@@ -140,6 +140,8 @@ int main() {
     opts.host = cfg.host;
     opts.port = cfg.port;
     opts.threads = cfg.threads;
+    // Behind a proxy every connection comes from the proxy: the proxy limits connections per client.
+    opts.limits.max_connections_per_address = cfg.trust_proxy ? 0 : cfg.limits.http_connections_per_address;
     std::shared_ptr<const shared_state> frozen = shared;
     net::server srv(
         opts, [frozen](asio::io_context& ctx) { return std::make_unique<app>(ctx, frozen); }, log);

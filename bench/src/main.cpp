@@ -57,7 +57,17 @@ int main(int argc, char** argv) {
     ctx.opts = parsed.opts;
     ctx.threads = ctx.opts.threads > 0 ? static_cast<unsigned>(ctx.opts.threads) : default_threads();
     std::vector<report> reports;
-    const auto machine = machine_info();
+    auto machine = machine_info();
+    if (!parsed.opts.server_settings.empty()) {
+        boost::json::array settings;
+        std::string listed;
+        for (const auto& s : parsed.opts.server_settings) {
+            settings.emplace_back(s);
+            listed += (listed.empty() ? "" : " ") + s;
+        }
+        machine["server_settings"] = std::move(settings);
+        std::fprintf(stderr, "eelbench: servers run with raised limits: %s\n", listed.c_str());
+    }
     const std::string commit = ctx.opts.commit.empty() ? source_commit() : ctx.opts.commit;
     try {
         for (const auto& u : ctx.opts.urls)

@@ -118,6 +118,10 @@ parse_result parse_options(const std::vector<std::string>& args) {
             int pid = 0;
             ok = integer(pid, 1, 1 << 30);
             if (ok) o.server_pids.push_back(pid);
+        } else if (name == "--server-setting") {
+            if (value.find('=') == std::string::npos || value.front() == '=')
+                return fail("--server-setting must look like NAME=VALUE, got \"" + value + "\"");
+            o.server_settings.push_back(value);
         } else if (name == "--subscribers") {
             ok = integer(o.subscribers, 1, 1000000);
         } else if (name == "--posters") {
@@ -178,6 +182,8 @@ usage: eelbench --url http://127.0.0.1:8080 --database-url postgresql://... [fla
                          history channel are created there in bulk before measuring (the setup step)
   --scenario NAME        fanout, ingest, connections, history or mixed (repeatable; default: all five)
   --server-pid PID       a server process to watch (memory, CPU); repeatable, one per --url
+  --server-setting N=V   a setting the servers run with that the report should state, such as a raised
+                         limit (repeatable; scripts/bench passes bench/server-limits.env)
   --subscribers N        fanout: subscribers of the one channel (10000)
   --in-flight N          fanout: messages posted but not yet delivered everywhere (8)
   --posters N            ingest: concurrent posters, and the raw INSERT baseline's connections (16)

@@ -24,21 +24,22 @@ struct options {
     std::vector<target_url> urls;
     std::string database_url;
     std::vector<int> server_pids;
-    int subscribers = 10000;                 // fanout
-    int posters = 16;                        // ingest (and the raw INSERT baseline's concurrency)
-    int channels = 16;                       // ingest; mixed uses channels * 8 (at least 32)
-    int channel_subscribers = 3;             // ingest: subscribers per channel
-    int connections = 19000;                 // connections: per instance
-    int concurrency = 16;                    // history: requests in flight
-    std::int64_t history_messages = 1000000; // history: messages in its channel
-    int in_flight = 8;                       // fanout: messages posted and not yet delivered everywhere
-    int mixed_subscribers = 2000;            // mixed: total subscribers over its channels
-    double rate = 200;                       // mixed: offered posts per second
-    double zipf = 1.0;                       // mixed: exponent of channel sizes and posting rates
-    double duration = 10;                    // seconds measured
-    double warmup = 3;                       // seconds before measuring
-    int message_size = 100;                  // bytes of message text
-    int threads = 0;                         // loader threads (0: one per core)
+    std::vector<std::string> server_settings; // NAME=VALUE the servers were started with (for the report)
+    int subscribers = 10000;                  // fanout
+    int posters = 16;                         // ingest (and the raw INSERT baseline's concurrency)
+    int channels = 16;                        // ingest; mixed uses channels * 8 (at least 32)
+    int channel_subscribers = 3;              // ingest: subscribers per channel
+    int connections = 19000;                  // connections: per instance
+    int concurrency = 16;                     // history: requests in flight
+    std::int64_t history_messages = 1000000;  // history: messages in its channel
+    int in_flight = 8;                        // fanout: messages posted and not yet delivered everywhere
+    int mixed_subscribers = 2000;             // mixed: total subscribers over its channels
+    double rate = 200;                        // mixed: offered posts per second
+    double zipf = 1.0;                        // mixed: exponent of channel sizes and posting rates
+    double duration = 10;                     // seconds measured
+    double warmup = 3;                        // seconds before measuring
+    int message_size = 100;                   // bytes of message text
+    int threads = 0;                          // loader threads (0: one per core)
     std::string json_path;
     std::string commit; // default: git rev-parse HEAD of the source tree
     bool skip_baselines = false;

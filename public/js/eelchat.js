@@ -17,6 +17,24 @@
     return new WebSocket(u.toString());
   };
 
+  // The server closes with 1008 and a reason when this socket is over a limit (too many open tabs): say
+  // so above the messages, since live updates stop until the page is reloaded.
+  document.addEventListener('htmx:wsClose', function (e) {
+    var ev = e.detail && e.detail.event;
+    if (!ev || ev.code !== 1008 || !ev.reason) return;
+    var m = document.getElementById('messages');
+    if (!m) return;
+    var notice = document.getElementById('connection-notice');
+    if (!notice) {
+      notice = document.createElement('p');
+      notice.id = 'connection-notice';
+      notice.setAttribute('role', 'alert');
+      notice.className = 'text-sm text-red-600';
+      m.parentNode.insertBefore(notice, m);
+    }
+    notice.textContent = 'Live updates stopped: ' + ev.reason + '. Reload the page to reconnect.';
+  });
+
   // Follow new messages only when the reader is at the bottom; someone who scrolled up keeps their place.
   var stick = true;
   document.addEventListener('htmx:wsBeforeMessage', function () {

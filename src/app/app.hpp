@@ -9,6 +9,7 @@
 #include "db/message_batcher.hpp"
 #include "db/pool.hpp"
 #include "feeds/poller.hpp"
+#include "limits/guards.hpp"
 #include "mail/mailer.hpp"
 #include "net/http.hpp"
 #include "realtime/hub.hpp"
@@ -37,6 +38,8 @@ struct shared_state {
     std::shared_ptr<realtime::hub> hub = {};
     // The process's feed poller; may be empty (then a new subscription waits for another instance's poll).
     std::shared_ptr<feeds::poller> feeds = {};
+    // The limits' counters, for every worker of the process.
+    std::shared_ptr<limits::guards> limits = std::make_shared<limits::guards>(cfg.limits);
 };
 
 class app final : public net::http_handler {

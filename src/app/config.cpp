@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <memory>
+#include <type_traits>
 
 namespace eelchat {
 
@@ -39,6 +40,34 @@ bool valid_base_url(std::string_view u) {
         if (static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '<' || c == '>' || c == '\\')
             return false;
     return true;
+}
+
+// The limits, by environment variable. A value of 0 switches a count limit off.
+struct limit_variable {
+    const char* name;
+    unsigned long min, max;
+    std::function<void(unsigned long)> set;
+};
+
+std::vector<limit_variable> limit_variables(limits::settings& l) {
+    auto count = [](auto& field) {
+        return
+            [&field](unsigned long v) { field = static_cast<std::remove_reference_t<decltype(field)>>(v); };
+    };
+    return {
+        {"WS_MAX_PER_USER", 0, 100000, count(l.ws_per_user)},
+        {"WS_MAX_PER_ADDRESS", 0, 1000000, count(l.ws_per_address)},
+        {"WS_IDLE_TIMEOUT", 2, 3600, [&l](unsigned long v) { l.ws_idle_timeout = std::chrono::seconds(v); }},
+        {"HTTP_MAX_CONNECTIONS_PER_ADDRESS", 0, 1000000, count(l.http_connections_per_address)},
+        {"MESSAGES_PER_MINUTE_PER_USER", 0, 1000000, count(l.messages_per_minute_per_user)},
+        {"MESSAGES_PER_MINUTE_PER_ADDRESS", 0, 1000000, count(l.messages_per_minute_per_address)},
+        {"SIGNIN_EMAILS_PER_CLIENT", 1, 100000, count(l.signin_emails_per_client)},
+        {"SIGNIN_EMAILS_PER_EMAIL_AND_CLIENT", 1, 100000, count(l.signin_emails_per_email_and_client)},
+        {"SIGNIN_EMAILS_PER_EMAIL", 1, 100000, count(l.signin_emails_per_email)},
+        {"SIGNIN_CODE_GUESSES_PER_DAY", 1, 100000, count(l.signin_code_guesses_per_day)},
+        {"FEEDS_MAX_PER_CHANNEL", 1, 100000, count(l.feeds_per_channel)},
+        {"FEEDS_MAX_PER_USER", 1, 100000, count(l.feeds_per_user)},
+    };
 }
 
 } // namespace
@@ -117,6 +146,15 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
             return bad("FEEDS_ALLOW_PRIVATE must be 0 or 1, got \"" + std::string(*v) + "\"");
         c.feeds_allow_private = *v == "1";
     }
+    for (const auto& l : limit_variables(c.limits)) {
+        auto v = get(l.name);
+        if (!v) continue;
+        auto n = parse_int<unsigned long>(*v, l.min, l.max);
+        if (!n)
+            return bad(std::string(l.name) + " must be a number from " + std::to_string(l.min) + " to " +
+                       std::to_string(l.max) + ", got \"" + std::string(*v) + "\"");
+        l.set(*n);
+    }
     if (auto host = get("SMTP_HOST")) {
         smtp_settings m;
         m.host = std::string(*host);
@@ -143,6 +181,9 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
                 return bad("SMTP_TLS must be on or off, got \"" + std::string(*v) + "\"");
             m.require_tls = *v == "on";
         }
+        if (!m.require_tls && !m.user.empty())
+            return bad("SMTP_USER is set with SMTP_TLS=off: eelchat sends credentials only over TLS (use a "
+                       "relay that offers STARTTLS, or drop SMTP_USER for a trusted relay without AUTH)");
         c.smtp = std::move(m);
     }
     return c;

@@ -3,6 +3,7 @@
 
 #include "core/log.hpp"
 #include "db/pool.hpp"
+#include "limits/settings.hpp"
 
 #include <boost/system/result.hpp>
 
@@ -42,6 +43,7 @@ struct config {
     // FEEDS_ALLOW_PRIVATE=1: feeds may live on loopback, private and link-local addresses (local setups,
     // tests). Off by default, so that a community admin cannot make the server fetch its own network.
     bool feeds_allow_private = false;
+    limits::settings limits; // WS_MAX_PER_USER and the other limits (see limits/settings.hpp)
 };
 
 // A configuration error: one line that says which variable is wrong and why.

@@ -4,6 +4,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <sys/random.h>
 
@@ -70,6 +71,15 @@ std::string sha256_hex(std::string_view data) {
     unsigned int len = 0;
     if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr) != 1)
         throw std::runtime_error("EVP_Digest(sha256) failed");
+    return hex(std::as_bytes(std::span(md.data(), len)));
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md;
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(data.data()), data.size(), md.data(), &len))
+        throw std::runtime_error("HMAC(sha256) failed");
     return hex(std::as_bytes(std::span(md.data(), len)));
 }
 

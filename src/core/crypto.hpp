@@ -25,6 +25,10 @@ std::string random_code6();
 // not hand out live sessions.
 std::string sha256_hex(std::string_view data);
 
+// HMAC-SHA-256 of `data` under `key`, as 64 lowercase hex characters: a value only the holder of the key
+// can compute (CSRF tokens of browsers the server keeps no row for, device cookies).
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
 // Compares secrets without leaking through timing where they first differ. The length is not secret
 // (tokens have a fixed length), so different lengths return false at once.
 bool constant_time_equal(std::string_view a, std::string_view b);

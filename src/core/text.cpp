@@ -202,6 +202,8 @@ message_problem check_message_text(std::string_view text, std::size_t max_chars)
     for (std::size_t pos = 0; pos < text.size();) {
         auto c = decode_next(text, pos);
         if (!c || *c == 0) return message_problem::invalid_utf8;
+        if ((*c >= 0x202a && *c <= 0x202e) || (*c >= 0x2066 && *c <= 0x2069))
+            return message_problem::direction_controls;
         if (!is_blank(*c)) visible = true;
         ++count;
     }
@@ -247,6 +249,43 @@ std::optional<std::string> clean_display_name(std::string_view s) {
     }
     if (count > 50) return std::nullopt;
     return std::string(name);
+}
+
+bool is_reserved_display_name(std::string_view name) {
+    // The name as a reader might take it: ASCII letters and digits only, lower case, look-alikes folded.
+    std::string folded, raw;
+    for (char ch : name) {
+        const char c = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) raw += c;
+        switch (c) {
+        case '0':
+            folded += 'o';
+            break;
+        case '1':
+            folded += 'l';
+            break;
+        case '3':
+            folded += 'e';
+            break;
+        case '5':
+        case '$':
+            folded += 's';
+            break;
+        default:
+            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+                folded += c;
+            else if (static_cast<unsigned char>(c) >= 0x80)
+                folded += '?'; // non-ASCII: not a match
+        }
+    }
+    for (std::string_view reserved :
+         {"system", "eelchat", "admin", "administrator", "moderator", "formermember"})
+        if (folded == reserved) return true;
+    // "User 1a2b": the label of a member without a display name.
+    if (raw.size() == 8 && raw.starts_with("user") &&
+        raw.find_first_not_of("0123456789abcdef", 4) == std::string::npos)
+        return true;
+    return false;
 }
 
 std::string ascii_upper(std::string_view s) {

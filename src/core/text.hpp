@@ -33,11 +33,14 @@ std::size_t utf8_length(std::string_view s);
 // - no control characters or whitespace anywhere, Unicode ones included.
 std::optional<std::string> normalize_email(std::string_view s);
 
-enum class message_problem { none, empty, too_long, invalid_utf8 };
+enum class message_problem { none, empty, too_long, invalid_utf8, direction_controls };
 
 // Whether `text` can be posted as a chat message, checked in this order: invalid_utf8 (also for U+0000,
-// which PostgreSQL text cannot hold), empty (nothing but whitespace or invisible blanks such as U+00A0,
-// U+2000..U+200B, U+3000, U+FEFF), too_long (more than `max_chars` code points).
+// which PostgreSQL text cannot hold), direction_controls (the bidirectional embeddings, overrides and
+// isolates U+202A..U+202E and U+2066..U+2069, which reorder how the text after them reads: "txt.exe"
+// shown as "exe.txt"; the marks U+200E and U+200F that right-to-left writers use stay allowed), empty
+// (nothing but whitespace or invisible blanks such as U+00A0, U+2000..U+200B, U+3000, U+FEFF), too_long (more
+// than `max_chars` code points).
 message_problem check_message_text(std::string_view text, std::size_t max_chars = 4000);
 
 // CRLF and lone CR become LF, so stored messages have one kind of line break.
@@ -48,6 +51,12 @@ std::string normalize_newlines(std::string_view s);
 // paragraph separators and no bidirectional embedding, override or isolate controls (which would reorder
 // the text shown after the name). Nullopt otherwise.
 std::optional<std::string> clean_display_name(std::string_view s);
+
+// Whether a (clean) display name reads as one of the names eelchat shows for others than members:
+// "System", "eelchat", "Admin", "Administrator", "Moderator", "Former member", or "User" followed by
+// hex digits (a member without a name). Compared without case, spaces and punctuation, and with the
+// look-alike digits 0, 1, 3, 5 and $ read as o, l, e, s and s.
+bool is_reserved_display_name(std::string_view name);
 
 // ASCII letters in upper case, every other byte as it is (protocol keywords, case-insensitive matching).
 std::string ascii_upper(std::string_view s);

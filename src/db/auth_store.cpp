@@ -7,7 +7,9 @@ namespace eelchat::db {
 namespace asio = boost::asio;
 
 namespace {
-std::string seconds(std::chrono::seconds s) { return std::to_string(s.count()); }
+std::string seconds(std::chrono::seconds s) {
+    return std::to_string(s.count());
+}
 } // namespace
 
 asio::awaitable<result<std::optional<session_row>>> find_session(pool& db, std::string token_hash) {
@@ -29,8 +31,7 @@ asio::awaitable<result<std::optional<session_row>>> find_session(pool& db, std::
 
 asio::awaitable<result<void>> create_session(pool& db, std::string token_hash, std::string csrf_token,
                                              std::optional<std::string> user_id, std::chrono::seconds ttl) {
-    auto args = params(std::move(token_hash), std::move(csrf_token), std::move(user_id),
-                                      seconds(ttl));
+    auto args = params(std::move(token_hash), std::move(csrf_token), std::move(user_id), seconds(ttl));
     auto r = co_await db.query("INSERT INTO sessions (token_hash, csrf_token, user_id, expires_at)"
                                " VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
                                std::move(args));
@@ -74,18 +75,17 @@ asio::awaitable<result<bool>> user_exists(pool& db, std::string email) {
     co_return r->rows() > 0;
 }
 
-asio::awaitable<result<void>> set_display_name(pool& db, std::string user_id, std::optional<std::string> name) {
+asio::awaitable<result<void>> set_display_name(pool& db, std::string user_id,
+                                               std::optional<std::string> name) {
     auto args = params(std::move(user_id), std::move(name));
-    auto r = co_await db.query("UPDATE users SET display_name = $2 WHERE id = $1",
-                               std::move(args));
+    auto r = co_await db.query("UPDATE users SET display_name = $2 WHERE id = $1", std::move(args));
     if (!r) co_return r.error();
     co_return result<void>();
 }
 
 asio::awaitable<result<void>> create_link(pool& db, std::string token_hash, std::string email,
                                           std::string session_hash, std::chrono::seconds ttl) {
-    auto args = params(std::move(token_hash), std::move(email), std::move(session_hash),
-                                      seconds(ttl));
+    auto args = params(std::move(token_hash), std::move(email), std::move(session_hash), seconds(ttl));
     auto r = co_await db.query("INSERT INTO sign_in_links (token_hash, email, session_hash, expires_at)"
                                " VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
                                std::move(args));
@@ -145,7 +145,8 @@ asio::awaitable<result<code_check>> check_code(pool& db, std::string email, std:
     co_return code_check::expired_or_missing;
 }
 
-asio::awaitable<result<bool>> rate_limit_hit(pool& db, std::string bucket, int limit, std::chrono::seconds window) {
+asio::awaitable<result<bool>> rate_limit_hit(pool& db, std::string bucket, int limit,
+                                             std::chrono::seconds window) {
     auto args = params(std::move(bucket), seconds(window));
     auto r = co_await db.query(
         "INSERT INTO rate_limits AS rl (bucket, window_start, hits) VALUES ($1, now(), 1)"
@@ -157,6 +158,25 @@ asio::awaitable<result<bool>> rate_limit_hit(pool& db, std::string bucket, int l
         std::move(args));
     if (!r) co_return failure<bool>(r.error());
     co_return to_int(r->get(0, 0)).value_or(0) <= limit;
+}
+
+asio::awaitable<result<bool>> rate_limit_room(pool& db, std::string bucket, int limit,
+                                              std::chrono::seconds window) {
+    auto args = params(std::move(bucket), seconds(window), limit);
+    auto r = co_await db.query("SELECT NOT EXISTS (SELECT 1 FROM rate_limits WHERE bucket = $1"
+                               " AND window_start > now() - make_interval(secs => $2) AND hits >= $3)",
+                               std::move(args));
+    if (!r) co_return failure<bool>(r.error());
+    co_return r->get(0, 0) == "t";
+}
+
+asio::awaitable<result<std::string>> server_key(pool& db, std::string name) {
+    auto args = params(std::move(name));
+    auto r = co_await db.query("SELECT secret FROM server_keys WHERE name = $1", std::move(args));
+    if (!r) co_return failure<std::string>(r.error());
+    if (r->rows() == 0)
+        co_return failure<std::string>(make_error_code(errc::protocol_error)); // migrations not applied
+    co_return std::string(r->get(0, 0));
 }
 
 } // namespace eelchat::db

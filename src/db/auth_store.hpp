@@ -33,7 +33,8 @@ enum class code_check { accepted, wrong, expired_or_missing };
 boost::asio::awaitable<result<std::optional<session_row>>> find_session(pool& db, std::string token_hash);
 // Stores a new session; `user_id` nullopt for an anonymous one.
 boost::asio::awaitable<result<void>> create_session(pool& db, std::string token_hash, std::string csrf_token,
-                                                    std::optional<std::string> user_id, std::chrono::seconds ttl);
+                                                    std::optional<std::string> user_id,
+                                                    std::chrono::seconds ttl);
 boost::asio::awaitable<result<void>> delete_session(pool& db, std::string token_hash);
 // Removes expired sessions, links and codes; returns how many rows went.
 boost::asio::awaitable<result<std::int64_t>> delete_expired_auth_rows(pool& db);
@@ -59,8 +60,14 @@ boost::asio::awaitable<result<void>> store_code(pool& db, std::string email, std
 boost::asio::awaitable<result<code_check>> check_code(pool& db, std::string email, std::string code_hash,
                                                       int max_failures);
 
+// The shared secret `name` of server_keys (made by the migrations).
+boost::asio::awaitable<result<std::string>> server_key(pool& db, std::string name);
+
 // Counts one hit in a fixed window; true while the bucket stays within `limit` hits per `window`.
 boost::asio::awaitable<result<bool>> rate_limit_hit(pool& db, std::string bucket, int limit,
                                                     std::chrono::seconds window);
+// Whether the bucket still has room in its current window, without counting a hit.
+boost::asio::awaitable<result<bool>> rate_limit_room(pool& db, std::string bucket, int limit,
+                                                     std::chrono::seconds window);
 
 } // namespace eelchat::db

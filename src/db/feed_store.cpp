@@ -9,7 +9,8 @@ namespace eelchat::db {
 
 namespace asio = boost::asio;
 
-asio::awaitable<result<std::int64_t>> post_system_message(pool& db, std::string channel_id, std::string text) {
+asio::awaitable<result<std::int64_t>> post_system_message(pool& db, std::string channel_id,
+                                                          std::string text) {
     // As post_message: the channel's row lock orders concurrent posts and keeps numbers gap-free.
     auto args = params(std::move(channel_id), std::move(text));
     auto r = co_await db.query(
@@ -26,43 +27,54 @@ asio::awaitable<result<std::int64_t>> post_system_message(pool& db, std::string 
 
 asio::awaitable<result<std::vector<std::string>>> list_feed_urls(pool& db, std::string channel_id) {
     auto args = params(std::move(channel_id));
-    auto r = co_await db.query("SELECT url FROM subscriptions WHERE channel_id = $1 ORDER BY url", std::move(args));
+    auto r = co_await db.query("SELECT url FROM subscriptions WHERE channel_id = $1 ORDER BY url",
+                               std::move(args));
     if (!r) co_return r.error();
     std::vector<std::string> urls;
     urls.reserve(static_cast<std::size_t>(r->rows()));
-    for (int i = 0; i < r->rows(); ++i) urls.emplace_back(r->get(i, 0));
+    for (int i = 0; i < r->rows(); ++i)
+        urls.emplace_back(r->get(i, 0));
     co_return urls;
 }
 
 asio::awaitable<result<subscribe_outcome>> subscribe_feed(pool& db, std::string channel_id, std::string url,
-                                                          int max_per_channel) {
-    // One statement, so the count and the insert see the same snapshot; two admins racing past the
-    // limit by one is harmless. The channel's row lock serialises them anyway (FOR UPDATE).
-    auto args = params(std::move(channel_id), std::move(url), max_per_channel);
+                                                          std::string user_id, int max_per_channel,
+                                                          int max_per_user) {
+    // One statement, so the counts and the insert see the same snapshot. The channel's row lock
+    // serialises admins of one channel (FOR UPDATE); one user racing two channels past their own limit
+    // by one is harmless.
+    auto args =
+        params(std::move(channel_id), std::move(url), max_per_channel, std::move(user_id), max_per_user);
     auto r = co_await db.query(
         "WITH ch AS (SELECT id FROM channels WHERE id = $1 FOR UPDATE),"
         " existing AS (SELECT 1 FROM subscriptions WHERE channel_id = $1 AND url = $2),"
         " n AS (SELECT count(*) AS c FROM subscriptions WHERE channel_id = $1),"
-        " ins AS (INSERT INTO subscriptions (channel_id, url)"
-        "   SELECT ch.id, $2 FROM ch, n WHERE n.c < $3 AND NOT EXISTS (SELECT 1 FROM existing)"
+        " mine AS (SELECT count(*) AS c FROM subscriptions WHERE created_by = $4::uuid),"
+        " ins AS (INSERT INTO subscriptions (channel_id, url, created_by)"
+        "   SELECT ch.id, $2, $4::uuid FROM ch, n, mine WHERE n.c < $3 AND mine.c < $5"
+        "   AND NOT EXISTS (SELECT 1 FROM existing)"
         "   ON CONFLICT (channel_id, url) DO NOTHING RETURNING 1)"
-        " SELECT (SELECT count(*) FROM ch), (SELECT count(*) FROM existing), (SELECT count(*) FROM ins)",
+        " SELECT (SELECT count(*) FROM ch), (SELECT count(*) FROM existing), (SELECT count(*) FROM ins),"
+        " (SELECT c FROM n) < $3",
         std::move(args));
     if (!r) co_return r.error();
     if (r->get(0, 0) == "0") co_return make_error_code(sqlstate::foreign_key_violation);
     if (r->get(0, 2) == "1") co_return subscribe_outcome::subscribed;
     if (r->get(0, 1) == "1") co_return subscribe_outcome::already_subscribed;
-    co_return subscribe_outcome::too_many;
+    if (r->get(0, 3) == "f") co_return subscribe_outcome::too_many_in_channel;
+    co_return subscribe_outcome::too_many_for_user;
 }
 
 asio::awaitable<result<bool>> unsubscribe_feed(pool& db, std::string channel_id, std::string url) {
     auto args = params(std::move(channel_id), std::move(url));
-    auto r = co_await db.query("DELETE FROM subscriptions WHERE channel_id = $1 AND url = $2", std::move(args));
+    auto r =
+        co_await db.query("DELETE FROM subscriptions WHERE channel_id = $1 AND url = $2", std::move(args));
     if (!r) co_return failure<bool>(r.error());
     co_return r->affected_rows() > 0;
 }
 
-asio::awaitable<result<std::vector<claimed_feed>>> claim_due_feeds(pool& db, int limit, std::chrono::seconds lease) {
+asio::awaitable<result<std::vector<claimed_feed>>> claim_due_feeds(pool& db, int limit,
+                                                                   std::chrono::seconds lease) {
     auto args = params(limit, static_cast<std::int64_t>(lease.count()));
     auto r = co_await db.query(
         "WITH due AS (SELECT id FROM subscriptions"
@@ -71,7 +83,8 @@ asio::awaitable<result<std::vector<claimed_feed>>> claim_due_feeds(pool& db, int
         " UPDATE subscriptions s SET claimed_until = now() + make_interval(secs => $2),"
         "   claim_token = gen_random_uuid()"
         " FROM due WHERE s.id = due.id"
-        " RETURNING s.id, s.channel_id, s.url, s.last_post_uri, s.etag, s.last_modified, s.failures, s.claim_token",
+        " RETURNING s.id, s.channel_id, s.url, s.last_post_uri, s.etag, s.last_modified, s.failures, "
+        "s.claim_token",
         std::move(args));
     if (!r) co_return r.error();
     std::vector<claimed_feed> out;
@@ -95,17 +108,20 @@ asio::awaitable<result<bool>> record_feed_fetch(pool& db, const claimed_feed& fe
     // The messages travel as one JSON array and are numbered in that order after the channel's newest;
     // the channel counter moves once for all of them. Everything happens only if the claim still holds.
     boost::json::array texts;
-    for (auto& m : rec.messages) texts.emplace_back(m);
+    for (auto& m : rec.messages)
+        texts.emplace_back(m);
     auto args = params(feed.id, feed.claim_token, std::move(rec.etag), std::move(rec.last_modified),
                        std::move(rec.last_post_uri), static_cast<std::int64_t>(rec.next_fetch_in.count()),
                        boost::json::serialize(texts));
     auto r = co_await db.query(
-        "WITH s AS (UPDATE subscriptions SET fetched_at = now(), next_fetch_at = now() + make_interval(secs => $6),"
+        "WITH s AS (UPDATE subscriptions SET fetched_at = now(), next_fetch_at = now() + make_interval(secs "
+        "=> $6),"
         "     claimed_until = NULL, claim_token = NULL, error = NULL, failures = 0,"
         "     etag = COALESCE($3, etag), last_modified = COALESCE($4, last_modified),"
         "     last_post_uri = COALESCE($5, last_post_uri)"
         "   WHERE id = $1 AND claim_token = $2 RETURNING channel_id),"
-        " t AS (SELECT value AS text, ordinality AS n FROM json_array_elements_text($7::json) WITH ORDINALITY),"
+        " t AS (SELECT value AS text, ordinality AS n FROM json_array_elements_text($7::json) WITH "
+        "ORDINALITY),"
         " k AS (SELECT count(*) AS c FROM t),"
         " c AS (UPDATE channels SET last_seq = last_seq + k.c FROM s, k"
         "   WHERE channels.id = s.channel_id AND k.c > 0 RETURNING channels.id, channels.last_seq),"
@@ -119,7 +135,8 @@ asio::awaitable<result<bool>> record_feed_fetch(pool& db, const claimed_feed& fe
 
 asio::awaitable<result<bool>> record_feed_failure(pool& db, const claimed_feed& feed, std::string error,
                                                   std::chrono::seconds retry_in) {
-    auto args = params(feed.id, feed.claim_token, std::move(error), static_cast<std::int64_t>(retry_in.count()));
+    auto args =
+        params(feed.id, feed.claim_token, std::move(error), static_cast<std::int64_t>(retry_in.count()));
     auto r = co_await db.query(
         "UPDATE subscriptions SET fetched_at = now(), next_fetch_at = now() + make_interval(secs => $4),"
         "   claimed_until = NULL, claim_token = NULL, error = left($3, 500), failures = failures + 1"

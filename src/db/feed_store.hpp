@@ -20,15 +20,18 @@ namespace eelchat::db {
 
 // Stores a system message (command replies, feed entries) with the channel's next sequence number;
 // returns that number. Fails with foreign_key_violation when the channel is gone.
-boost::asio::awaitable<result<std::int64_t>> post_system_message(pool& db, std::string channel_id, std::string text);
+boost::asio::awaitable<result<std::int64_t>> post_system_message(pool& db, std::string channel_id,
+                                                                 std::string text);
 
 // The channel's feed URLs, sorted.
 boost::asio::awaitable<result<std::vector<std::string>>> list_feed_urls(pool& db, std::string channel_id);
 
-enum class subscribe_outcome { subscribed, already_subscribed, too_many };
-// Subscribes the channel to `url`, due at once; a channel follows at most `max_per_channel` feeds.
-boost::asio::awaitable<result<subscribe_outcome>> subscribe_feed(pool& db, std::string channel_id, std::string url,
-                                                                 int max_per_channel);
+enum class subscribe_outcome { subscribed, already_subscribed, too_many_in_channel, too_many_for_user };
+// Subscribes the channel to `url` for `user_id`, due at once; a channel follows at most `max_per_channel`
+// feeds, and one user subscribes at most `max_per_user` over all channels.
+boost::asio::awaitable<result<subscribe_outcome>> subscribe_feed(pool& db, std::string channel_id,
+                                                                 std::string url, std::string user_id,
+                                                                 int max_per_channel, int max_per_user);
 // False when the channel did not follow `url`.
 boost::asio::awaitable<result<bool>> unsubscribe_feed(pool& db, std::string channel_id, std::string url);
 
@@ -39,8 +42,8 @@ struct claimed_feed {
     std::optional<std::string> last_post_uri;
     std::optional<std::string> etag;
     std::optional<std::string> last_modified;
-    int failures = 0;         // consecutive failed fetches before this one
-    std::string claim_token;  // proves the claim when recording
+    int failures = 0;        // consecutive failed fetches before this one
+    std::string claim_token; // proves the claim when recording
 };
 
 // Claims up to `limit` due, unclaimed (or expired-claim) subscriptions for `lease`, oldest due first.
@@ -58,9 +61,10 @@ struct feed_fetch_record {
 
 // Records a successful fetch and posts its messages, in one statement. False (and nothing stored) when
 // the claim no longer holds: it expired and another instance took it, or the subscription is gone.
-boost::asio::awaitable<result<bool>> record_feed_fetch(pool& db, const claimed_feed& feed, feed_fetch_record rec);
+boost::asio::awaitable<result<bool>> record_feed_fetch(pool& db, const claimed_feed& feed,
+                                                       feed_fetch_record rec);
 // Records a failed fetch: the error, one more failure, and when to retry. False as above.
-boost::asio::awaitable<result<bool>> record_feed_failure(pool& db, const claimed_feed& feed, std::string error,
-                                                         std::chrono::seconds retry_in);
+boost::asio::awaitable<result<bool>> record_feed_failure(pool& db, const claimed_feed& feed,
+                                                         std::string error, std::chrono::seconds retry_in);
 
 } // namespace eelchat::db

@@ -10,8 +10,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr int max_feeds_per_channel = 100;
-
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -35,7 +33,8 @@ asio::awaitable<std::string> subscribe(const command_context& ctx, const std::st
     auto checked = co_await vet_feed_url(ex, typed, ctx.allow_private);
     if (!checked.refusal.empty()) co_return "Can't subscribe to " + typed + ": " + checked.refusal;
     const auto& url = checked.url;
-    auto r = co_await db::subscribe_feed(ctx.db, ctx.channel_id, url, max_feeds_per_channel);
+    auto r = co_await db::subscribe_feed(ctx.db, ctx.channel_id, url, ctx.user_id, ctx.max_per_channel,
+                                         ctx.max_per_user);
     if (!r) throw boost::system::system_error(r.error());
     switch (*r) {
     case db::subscribe_outcome::subscribed:
@@ -44,9 +43,12 @@ asio::awaitable<std::string> subscribe(const command_context& ctx, const std::st
         co_return "Subscribed to " + url;
     case db::subscribe_outcome::already_subscribed:
         co_return "Already subscribed to " + url;
-    case db::subscribe_outcome::too_many:
+    case db::subscribe_outcome::too_many_in_channel:
         co_return "Can't subscribe to " + url + ": a channel can follow at most " +
-            std::to_string(max_feeds_per_channel) + " feeds.";
+            std::to_string(ctx.max_per_channel) + " feeds.";
+    case db::subscribe_outcome::too_many_for_user:
+        co_return "Can't subscribe to " + url + ": one person can add at most " +
+            std::to_string(ctx.max_per_user) + " feed subscriptions. Unsubscribe from one first.";
     }
     co_return "";
 }

@@ -52,9 +52,12 @@ struct command_context {
     logger log;
     std::uint64_t request_id = 0;    // for the log lines
     std::string channel_id;          // the channel the command was posted to
+    std::string user_id;             // its author
     bool admin = false;              // whether its author is an admin of the channel's community
     bool allow_private = false;      // FEEDS_ALLOW_PRIVATE=1
     feeds::poller* poller = nullptr; // woken after a subscription, to fetch it at once; may be null
+    int max_per_channel = 20;        // FEEDS_MAX_PER_CHANNEL
+    int max_per_user = 50;           // FEEDS_MAX_PER_USER
 };
 
 // Runs the command of a message the member just posted to the channel and posts the reply. Failures are

@@ -44,15 +44,15 @@ asio::ssl::context client_tls() {
 struct poller::impl {
     impl(db::pool_config p, logger l, poller_options o)
         : log(std::move(l)), opts(std::move(o)), pool(ctx.get_executor(), std::move(p), log),
-          tls(client_tls()), tick(ctx), all_done(ctx) {}
+          tls(client_tls()), tick(ctx), place_free(ctx) {}
 
     asio::io_context ctx{1};
     logger log;
     poller_options opts;
     db::pool pool;
     asio::ssl::context tls;
-    asio::steady_timer tick;     // the wait between rounds; cancelled by wake() and stop()
-    asio::steady_timer all_done; // cancelled when the last fetch of a batch finished
+    asio::steady_timer tick;       // the wait between rounds; cancelled by wake() and stop()
+    asio::steady_timer place_free; // cancelled whenever a fetch finishes
     std::size_t in_flight = 0;
     bool woken = false;
     bool stopped = false;
@@ -70,11 +70,20 @@ struct poller::impl {
         }
     }
 
-    // Claims and fetches batches until nothing is due.
+    // Keeps up to concurrent_fetches fetches going, claiming a due feed for each place as soon as one
+    // frees up, until nothing more is due. A fetch never waits for another: a feed that trickles its
+    // bytes holds its own place until its deadline, not the others' turn. The fetches still running when
+    // nothing more is due finish on their own.
     asio::awaitable<void> round() {
         while (!stopped) {
-            auto claimed =
-                co_await db::claim_due_feeds(pool, static_cast<int>(opts.concurrent_fetches), opts.lease);
+            while (in_flight >= opts.concurrent_fetches && !stopped) {
+                place_free.expires_at(asio::steady_timer::time_point::max());
+                boost::system::error_code ec;
+                co_await place_free.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
+            if (stopped) co_return;
+            const auto places = static_cast<int>(opts.concurrent_fetches - in_flight);
+            auto claimed = co_await db::claim_due_feeds(pool, places, opts.lease);
             if (!claimed) {
                 log.warn("feeds_claim_failed", {{"error", claimed.error().message()}});
                 co_return;
@@ -84,13 +93,9 @@ struct poller::impl {
                 ++in_flight;
                 asio::co_spawn(ctx, fetch_one(std::move(f)), [this](std::exception_ptr e) {
                     log_exceptions{log, "feed_fetch_crashed"}(e);
-                    if (--in_flight == 0) all_done.cancel();
+                    --in_flight;
+                    place_free.cancel();
                 });
-            }
-            while (in_flight > 0) {
-                all_done.expires_at(asio::steady_timer::time_point::max());
-                boost::system::error_code ec;
-                co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             }
         }
     }
@@ -160,6 +165,7 @@ struct poller::impl {
     void stop() {
         stopped = true;
         tick.cancel();
+        place_free.cancel();
         pool.close();
     }
 };

@@ -23,7 +23,7 @@ struct poller_options {
     std::chrono::seconds poll_every{300};     // how often due feeds are looked for
     std::chrono::seconds refetch_after{1800}; // a feed fetched successfully is due again after this
     std::chrono::seconds lease{120};          // a claim outlives the longest fetch (30 s) with room
-    std::size_t concurrent_fetches = 4;
+    std::size_t concurrent_fetches = 32;  // at once; each frees its place when done, for the next due feed
     std::size_t max_posts_per_fetch = 10; // new entries posted per fetch, the newest ones
     std::chrono::seconds connect_timeout{5};
     std::chrono::seconds read_timeout{5};

@@ -79,6 +79,12 @@ asio::awaitable<error_code> smtp_session::exchange(const smtp_config& cfg, const
 
     if (!cfg.user.empty()) {
         st.stage = "auth";
+        // Credentials never cross the network in cleartext, whatever require_tls says (the
+        // configuration refuses SMTP_USER with SMTP_TLS=off; this is the last line).
+        if (!st.tls) {
+            st.detail = "credentials are sent only over TLS, and this connection has none";
+            co_return make_error_code(errc::tls_required);
+        }
         ec = co_await authenticate(cfg.user, cfg.password, caps, st);
         if (ec) co_return ec;
     }

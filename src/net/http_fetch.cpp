@@ -1,6 +1,7 @@
 #include "net/http_fetch.hpp"
 
 #include "net/address_policy.hpp"
+#include "net/dns.hpp"
 #include "net/gzip.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -64,31 +65,33 @@ bool is_ip_literal(const std::string& host) {
 
 using endpoints_result = boost::system::result<tcp::resolver::results_type, fetch_error>;
 
-// Looks the host up once and checks every address; the caller connects to exactly these endpoints.
+// Looks the host up once and checks every address; the caller connects to exactly these endpoints. The
+// refusal never says what the name resolved to: that would map the server's own network for whoever
+// typed the URL.
 asio::awaitable<endpoints_result> resolve_checked(asio::any_io_executor ex, const url& u,
                                                   const fetch_options& opts) {
-    tcp::resolver resolver(ex);
-    error_code ec;
-    const std::string service = std::to_string(u.port);
-    auto results = co_await resolver.async_resolve(u.host, service, tcp::resolver::numeric_service,
-                                                   asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again ||
-        (!ec && results.empty()))
-        co_return failure(fetch_errc::resolve_failed, "host not found (" + u.host + ")");
-    if (ec) co_return failure(fetch_errc::resolve_failed, "cannot resolve " + u.host + ": " + ec.message());
+    auto results = co_await resolve_host(ex, u.host, u.port, opts.resolve_timeout);
+    if (!results) {
+        const auto ec = results.error();
+        if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again)
+            co_return failure(fetch_errc::resolve_failed, "host not found (" + u.host + ")");
+        if (ec == asio::error::timed_out)
+            co_return failure(fetch_errc::resolve_failed, "looking up " + u.host + " timed out");
+        co_return failure(fetch_errc::resolve_failed, "cannot look up " + u.host);
+    }
+    if (results->empty()) co_return failure(fetch_errc::resolve_failed, "host not found (" + u.host + ")");
     if (!opts.allow_private) {
-        for (const auto& entry : results) {
+        for (const auto& entry : *results) {
             const auto address = entry.endpoint().address();
             const bool allowed =
                 opts.address_allowed ? opts.address_allowed(address) : is_public_address(address);
             if (allowed) continue;
             if (is_ip_literal(u.host))
                 co_return failure(fetch_errc::private_address, u.host + " is not a public address");
-            co_return failure(fetch_errc::private_address,
-                              u.host + " resolves to a non-public address (" + address.to_string() + ")");
+            co_return failure(fetch_errc::private_address, u.host + " is not a public host");
         }
     }
-    co_return results;
+    co_return std::move(*results);
 }
 
 // The stream's deadline for the next operation: its own timeout, but never past the fetch's deadline.

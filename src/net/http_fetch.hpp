@@ -6,9 +6,8 @@
 // caller's ssl::context and the host name. The body is bounded both as received and once decompressed.
 //
 // Time: connect and each read have their own timeout, and a total deadline bounds the whole fetch
-// (redirects included) so a server trickling bytes cannot hold it. The DNS lookup is Asio's resolver,
-// which runs getaddrinfo on a background thread (one per io_context, so lookups queue behind each other):
-// it never blocks the I/O thread, but a hanging lookup ends only when the system resolver gives up.
+// (redirects included) so a server trickling bytes cannot hold it. The DNS lookup (net/dns.hpp) runs off
+// the I/O thread with a deadline of its own, so a name that never answers holds up nothing else.
 #pragma once
 
 #include "net/url.hpp"
@@ -39,6 +38,7 @@ struct fetch_options {
     std::chrono::milliseconds connect_timeout{5000}; // per connection (each redirect hop connects anew)
     std::chrono::milliseconds read_timeout{5000};    // per read: the longest the server may stay silent
     std::chrono::milliseconds total_timeout{30000};  // the whole fetch, redirects included
+    std::chrono::milliseconds resolve_timeout{5000}; // each DNS lookup
     std::size_t max_body = 2 * 1024 * 1024;          // bytes received, and bytes after decompression
     int max_redirects = 5;
     bool allow_private = false; // FEEDS_ALLOW_PRIVATE=1: tests and local setups
@@ -71,7 +71,8 @@ struct fetch_error {
     int http_status = 0; // for http_status
     // One short sentence for a log line and for the subscription's stored error, e.g. "HTTP 404",
     // "timed out waiting for the server", "response larger than 2 MiB", "127.0.0.1 is not a public
-    // address", "feeds.example resolves to a non-public address (10.0.0.7)", "host not found (x.invalid)".
+    // address", "feeds.example is not a public host" (never the addresses it resolved to), "host not
+    // found (x.invalid)".
     std::string message;
 };
 
@@ -98,7 +99,7 @@ boost::asio::awaitable<fetch_result> fetch(boost::asio::any_io_executor ex, boos
 // Resolves u.host and refuses it (private_address, resolve_failed) when any of its addresses fails the
 // address policy, unless allow_private. /subscribe calls this to refuse a private host before storing it;
 // fetch checks again on every connection. Completes with nullopt when the host is allowed.
-// Cancellation: none; bounded by the system resolver's own timeout.
+// Cancellation: none; bounded by the lookup's deadline (fetch_options::resolve_timeout).
 boost::asio::awaitable<std::optional<fetch_error>> check_host_allowed(boost::asio::any_io_executor ex, url u,
                                                                       bool allow_private);
 

@@ -1,5 +1,7 @@
 #include "net/line_stream.hpp"
 
+#include "net/dns.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -16,7 +18,7 @@ namespace ssl = asio::ssl;
 using asio::ip::tcp;
 using boost::system::error_code;
 
-line_stream::line_stream(asio::any_io_executor ex, ssl::context& tls) : resolver_(ex), stream_(ex, tls) {}
+line_stream::line_stream(asio::any_io_executor ex, ssl::context& tls) : stream_(ex, tls) {}
 
 asio::awaitable<error_code> line_stream::connect(const std::string& host, std::uint16_t port,
                                                  std::string& detail) {
@@ -26,14 +28,12 @@ asio::awaitable<error_code> line_stream::connect(const std::string& host, std::u
         const tcp::endpoint endpoint(address, port);
         co_await stream_.next_layer().async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
     } else {
-        const std::string service = std::to_string(port);
-        auto endpoints = co_await resolver_.async_resolve(host, service, tcp::resolver::numeric_service,
-                                                          asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            detail = "resolving " + host + ": " + ec.message();
-            co_return ec;
+        auto endpoints = co_await resolve_host(stream_.get_executor(), host, port, resolve_timeout);
+        if (!endpoints) {
+            detail = "resolving " + host + ": " + endpoints.error().message();
+            co_return endpoints.error();
         }
-        co_await asio::async_connect(stream_.next_layer(), endpoints,
+        co_await asio::async_connect(stream_.next_layer(), *endpoints,
                                      asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec) {

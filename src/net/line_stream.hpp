@@ -11,6 +11,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -20,12 +21,13 @@ namespace eelchat::net {
 
 class line_stream {
 public:
+    static constexpr std::chrono::milliseconds resolve_timeout{10000};
+
     // `tls` must outlive the stream.
     line_stream(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls);
 
-    // Connects to `host` (an IP literal, or a name that is resolved first; Asio's resolver cannot be
-    // interrupted, so a hanging lookup outlasts the caller's deadline by the system resolver's timeout)
-    // on `port`, trying each address in turn. On failure `detail` says what failed ("resolving
+    // Connects to `host` (an IP literal, or a name that is resolved first, within resolve_timeout: see
+    // net/dns.hpp) on `port`, trying each address in turn. On failure `detail` says what failed ("resolving
     // mx.example: Host not found"). Completion: empty, or the resolver's or connect's error.
     boost::asio::awaitable<boost::system::error_code> connect(const std::string& host, std::uint16_t port,
                                                               std::string& detail);
@@ -49,7 +51,6 @@ public:
     void close() noexcept;
 
 private:
-    boost::asio::ip::tcp::resolver resolver_;
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
     std::string in_; // received bytes; the first `consumed_` were handed out as the last line
     std::size_t consumed_ = 0;

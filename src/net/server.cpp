@@ -1,5 +1,6 @@
 #include "net/server.hpp"
 
+#include "net/address_bucket.hpp"
 #include "net/http_session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -38,9 +39,11 @@ public:
         return acceptor_.local_endpoint().port();
     }
 
-    void run(const server::handler_factory& factory, server_limits limits, std::atomic<std::uint64_t>& ids) {
+    void run(const server::handler_factory& factory, server_limits limits, std::atomic<std::uint64_t>& ids,
+             connection_caps& per_address) {
         handler_ = factory(ctx_);
-        asio::co_spawn(ctx_, accept_loop(limits, ids), log_exceptions{log_, "accept_loop_failed"});
+        asio::co_spawn(ctx_, accept_loop(limits, ids, per_address),
+                       log_exceptions{log_, "accept_loop_failed"});
         ctx_.run();
         // Destroy the handler (pools, sockets) while the io_context it uses still exists. After a forced
         // stop, suspended coroutines may still refer to it: then it is left alone (see server::join).
@@ -63,11 +66,13 @@ public:
     }
 
 private:
-    asio::awaitable<void> accept_loop(server_limits limits, std::atomic<std::uint64_t>& ids) {
+    asio::awaitable<void> accept_loop(server_limits limits, std::atomic<std::uint64_t>& ids,
+                                      connection_caps& per_address) {
         asio::steady_timer backoff(ctx_);
         while (acceptor_.is_open()) {
             error_code ec;
-            tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+            tcp::socket socket =
+                co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
             if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
             if (ec) {
                 // Typically EMFILE: out of file descriptors. Back off briefly instead of spinning; the
@@ -77,9 +82,25 @@ private:
                 co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
                 continue;
             }
+            connection_caps::ticket place;
+            if (limits.max_connections_per_address != 0) {
+                const auto peer = socket.remote_endpoint(ec);
+                if (ec) continue; // gone already
+                place =
+                    per_address.acquire(address_bucket(peer.address()), limits.max_connections_per_address);
+                if (!place) {
+                    log_.debug("connection_refused",
+                               {{"remote", peer.address().to_string()}, {"why", "per-address cap"}});
+                    socket.close(ec);
+                    continue;
+                }
+            }
             socket.set_option(tcp::no_delay(true), ec);
-            asio::co_spawn(ctx_, serve_http_connection(std::move(socket), *handler_, registry_, limits, log_, ids),
-                           log_exceptions{log_, "connection_failed"});
+            asio::co_spawn(ctx_,
+                           serve_http_connection(std::move(socket), *handler_, registry_, limits, log_, ids),
+                           [log = log_, place = std::move(place)](std::exception_ptr e) {
+                               log_exceptions{log, "connection_failed"}(e);
+                           });
         }
     }
 
@@ -117,7 +138,7 @@ void server::start() {
     for (auto& w : workers_) {
         threads_.emplace_back([this, w = w.get()] {
             try {
-                w->run(factory_, opts_.limits, request_ids);
+                w->run(factory_, opts_.limits, request_ids, *per_address_);
             } catch (const std::exception& e) {
                 log_.error("worker_failed", {{"what", e.what()}});
             }
@@ -130,11 +151,13 @@ void server::start() {
 
 void server::stop() {
     if (stopping_.exchange(true)) return;
-    for (auto& w : workers_) asio::post(w->context(), [w = w.get()] { w->begin_shutdown(); });
+    for (auto& w : workers_)
+        asio::post(w->context(), [w = w.get()] { w->begin_shutdown(); });
 }
 
 void server::force_stop() {
-    for (auto& w : workers_) w->force_stop();
+    for (auto& w : workers_)
+        w->force_stop();
 }
 
 bool server::join(std::chrono::milliseconds grace) {
@@ -151,14 +174,16 @@ bool server::join(std::chrono::milliseconds grace) {
         // Coroutines abandoned by the forced stop still sit in their io_context and refer to the
         // worker's handler and registry; destroying the worker would run their destructors against freed
         // state. The process is about to exit, so the workers are deliberately leaked instead.
-        for (auto& w : workers_) (void)w.release();
+        for (auto& w : workers_)
+            (void)w.release();
         workers_.clear();
     }
     return clean;
 }
 
 void server::for_each_worker(std::function<void(asio::io_context&)> fn) {
-    for (auto& w : workers_) asio::post(w->context(), [fn, &ctx = w->context()] { fn(ctx); });
+    for (auto& w : workers_)
+        asio::post(w->context(), [fn, &ctx = w->context()] { fn(ctx); });
 }
 
 } // namespace eelchat::net

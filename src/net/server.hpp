@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/log.hpp"
+#include "net/connection_caps.hpp"
 #include "net/http.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -27,6 +28,9 @@ struct server_limits {
     std::chrono::milliseconds read_timeout{30000};  // to read one whole request once it started
     std::chrono::milliseconds idle_timeout{75000};  // keep-alive connection with no request
     std::chrono::milliseconds write_timeout{30000}; // to write one response
+    // Connections open at once from one client address (an IPv6 /64), over all workers; a connection
+    // beyond is closed at once. 0: no limit (behind a proxy every connection has the proxy's address).
+    std::size_t max_connections_per_address = 0;
 };
 
 struct server_options {
@@ -71,6 +75,7 @@ private:
     handler_factory factory_;
     logger log_;
     std::uint16_t port_ = 0;
+    std::shared_ptr<connection_caps> per_address_ = std::make_shared<connection_caps>();
     std::vector<std::unique_ptr<worker>> workers_;
     std::vector<std::thread> threads_;
     std::atomic<bool> stopping_{false};

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <array>
+#include <random>
 #include <stdexcept>
 
 namespace eelchat::net {
@@ -50,9 +51,14 @@ std::allocator<void> exact_size() {
     return {};
 }
 
-const ws_frame& ping_frame() {
-    static const ws_frame frame = std::make_shared<const std::string>(encode_ws_frame(ws_opcode::ping, ""));
-    return frame;
+// Keep-alive ping payloads: unpredictable, so that a client cannot answer a ping it never read.
+std::uint64_t next_ping_token() {
+    thread_local std::mt19937_64 gen{std::random_device{}()};
+    return gen();
+}
+
+std::string_view token_bytes(const std::uint64_t& token) {
+    return {reinterpret_cast<const char*>(&token), sizeof token};
 }
 
 } // namespace
@@ -94,7 +100,7 @@ void ws_session::start(http_request req, open_handler on_open, end_handler on_en
     }
     handshake_pending_ = true;
     phase_ = phase::open;
-    arm_timer(opts_.idle_timeout / 2);
+    arm_timer(std::chrono::milliseconds(opts_.idle_timeout) / 2);
     if (log_.enabled(log_level::debug)) log_.debug("ws_open", {{"remote", remote()}});
     if (on_open) {
         try {
@@ -187,7 +193,6 @@ void ws_session::on_readable(const error_code& wait_ec) {
         const std::size_t n = socket_.read_some(asio::buffer(scratch), ec);
         if (would_block(ec)) break;
         if (ec) return end("read", ec);
-        heard_ = true;
         if (!handle_input(std::string_view(scratch.data(), n))) return;
         if (phase_ == phase::closed) return maybe_complete();
     }
@@ -202,16 +207,12 @@ bool ws_session::handle_input(std::string_view in) {
         const ws_client_event e = parser_.next(in);
         switch (e.what) {
         case ws_client_event::kind::none:
+            break;
         case ws_client_event::kind::pong:
+            if (ping_sent_ && e.payload == token_bytes(ping_token_)) answered_ = true;
             break;
         case ws_client_event::kind::ping:
-            // Answered in turn, after what is queued; a client that pings without reading gets no more
-            // answers than the queue holds.
-            if (!close_queued_ && queue_.size() < opts_.max_queued) {
-                queue_.push_back(
-                    std::make_shared<const std::string>(encode_ws_frame(ws_opcode::pong, e.payload)));
-                schedule_flush();
-            }
+            answer_ping(e.payload);
             break;
         case ws_client_event::kind::close: {
             peer_closed_ = true;
@@ -236,6 +237,27 @@ bool ws_session::handle_input(std::string_view in) {
         }
     }
     return true;
+}
+
+void ws_session::answer_ping(std::string_view payload) {
+    if (close_queued_) return; // the close frame is the last frame we send
+    // The pending pong is queued and not yet being written (a part-written frame must stay as it is):
+    // it answers this ping instead. Frames are only read between writes, on this thread.
+    const bool in_flight = offset_ > 0 && !queue_.empty() && queue_[0].get() == pong_.get();
+    if (pong_ && pong_.use_count() > 1 && !in_flight) {
+        encode_pong(payload);
+        return;
+    }
+    if (!pong_ || pong_.use_count() > 1) pong_ = std::make_shared<std::string>(); // else: reuse, written
+    encode_pong(payload);
+    queue_.push_back(pong_);
+    schedule_flush();
+}
+
+void ws_session::encode_pong(std::string_view payload) {
+    pong_->clear();
+    append_ws_header(*pong_, ws_opcode::pong, payload.size());
+    pong_->append(payload);
 }
 
 void ws_session::schedule_flush() {
@@ -313,17 +335,15 @@ void ws_session::on_timer(const error_code& ec, std::uint32_t generation) {
         // The client stopped reading: neither the bytes in flight nor the close frame can get through.
         return end("close deadline", {});
     }
-    if (heard_) {
-        heard_ = false;
-        ping_sent_ = false;
-    } else if (!ping_sent_) {
-        ping_sent_ = true;
-        queue_.push_back(ping_frame());
-        schedule_flush();
-    } else {
-        return end("idle timeout", {});
-    }
-    arm_timer(opts_.idle_timeout / 2);
+    // The previous ping was not answered: the client is gone or does not read what we write.
+    if (ping_sent_ && !answered_) return end("idle timeout", {});
+    ping_sent_ = true;
+    answered_ = false;
+    ping_token_ = next_ping_token();
+    queue_.push_back(
+        std::make_shared<const std::string>(encode_ws_frame(ws_opcode::ping, token_bytes(ping_token_))));
+    schedule_flush();
+    arm_timer(std::chrono::milliseconds(opts_.idle_timeout) / 2);
 }
 
 void ws_session::end(const char* where, const error_code& ec) {
@@ -331,6 +351,7 @@ void ws_session::end(const char* where, const error_code& ec) {
     note_end(where, ec);
     phase_ = phase::closed;
     queue_.clear();
+    pong_.reset();
     offset_ = 0;
     close_queued_ = false;
     close_socket(); // completes the pending waits, whose handlers then let run() complete

@@ -45,8 +45,10 @@ struct ws_options {
     // decided until the socket is gone (finishing the bytes in flight, then the close handshake). A client
     // that stopped reading would otherwise hold the session until the idle timeout.
     std::chrono::seconds handshake_timeout{15};
-    // A client silent this long is gone; at half of it the session sends a keep-alive ping, which a live
-    // client answers.
+    // Keep-alive: every half of this the session pings with a fresh random payload, and a client that has
+    // not echoed the previous ping's payload in a pong by then is gone. Only that pong counts as a sign of
+    // life, so a client that trickles bytes or frames but never reads what the server writes is closed
+    // within this time, whatever it sends: it is also the write deadline of an open session.
     std::chrono::seconds idle_timeout{60};
 };
 
@@ -122,6 +124,8 @@ private:
     void start_reading();
     void on_readable(const boost::system::error_code& ec);
     bool handle_input(std::string_view in); // false: the session stopped reading
+    void answer_ping(std::string_view payload);
+    void encode_pong(std::string_view payload); // into *pong_
     void schedule_flush();
     void flush();
     void on_close_written();
@@ -166,8 +170,13 @@ private:
     bool reading_ = false;       // a wait for readability is pending
     bool write_waiting_ = false; // a wait for writability is pending
     bool flush_posted_ = false;
-    bool heard_ = false; // the client sent something since the last keep-alive tick
-    bool ping_sent_ = false;
+    bool ping_sent_ = false; // a keep-alive ping carrying ping_token_ went out at the last tick
+    bool answered_ = false;  // its pong came back
+    std::uint64_t ping_token_ = 0;
+    // The pong answering the latest ping, while it waits in queue_ (shared with it). Pings that arrive
+    // before it is written replace its payload instead of queueing more pongs (RFC 6455 5.5.3 allows
+    // answering only the most recent), so a ping flood costs one pong, not one per ping.
+    std::shared_ptr<std::string> pong_;
 };
 
 } // namespace eelchat::net

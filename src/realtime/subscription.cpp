@@ -92,6 +92,7 @@ void start_subscription(const worker_parts& parts, subscription_request request,
     socket.set_option(asio::socket_base::send_buffer_size(64 * 1024), ignored);
     net::ws_options opts;
     opts.max_queued = max_queued_frames;
+    opts.idle_timeout = request.idle_timeout;
     auto ws = net::ws_session::create(std::move(socket), opts, parts.log);
     auto sub =
         std::make_shared<subscriber>(ws, std::move(request.channel_id), std::move(request.session_hash),
@@ -102,12 +103,21 @@ void start_subscription(const worker_parts& parts, subscription_request request,
                        log_exceptions{parts.log, "catch_up_failed"});
     };
     // The session holds this handler and the subscriber holds the session: the cycle ends when it runs.
-    auto on_end = [parts, sub] {
+    auto on_end = [parts, sub, hold = std::move(request.hold)] {
         sub->mark_gone();
         parts.subscribers.remove(sub);
         if (sub->tracked()) parts.hub.untrack(sub->channel_id());
     };
     ws->start(std::move(req), std::move(on_open), std::move(on_end));
+}
+
+void refuse_subscription(logger log, std::string reason, asio::ip::tcp::socket socket,
+                         net::http_request req) {
+    auto ws = net::ws_session::create(std::move(socket), net::ws_options{}, log);
+    auto on_open = [reason = std::move(reason)](const std::shared_ptr<net::ws_session>& s) {
+        s->close_now(websocket::close_reason(websocket::close_code::policy_error, reason));
+    };
+    ws->start(std::move(req), std::move(on_open), [] {});
 }
 
 } // namespace eelchat::realtime

@@ -9,7 +9,9 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -31,6 +33,8 @@ struct subscription_request {
     std::string session_hash;           // the session's sockets close when it signs out
     std::string membership_id;          // and when the membership ends
     std::optional<std::int64_t> cursor; // ?after=N: the newest message the browser shows
+    std::chrono::seconds idle_timeout{60};
+    std::shared_ptr<void> hold; // released when the socket's session ends (the route's connection caps)
 };
 
 // The worker's parts a subscription uses; all of them outlive every socket of the worker.
@@ -47,5 +51,10 @@ struct worker_parts {
 // more than max_replay messages behind is told to reload instead of replaying.
 void start_subscription(const worker_parts& parts, subscription_request request,
                         boost::asio::ip::tcp::socket socket, net::http_request req);
+
+// Accepts the upgrade only to close it at once with 1008 (policy violation) and `reason`, which the
+// browser can show: a WebSocket client sees no HTTP status, only a close code and reason.
+void refuse_subscription(logger log, std::string reason, boost::asio::ip::tcp::socket socket,
+                         net::http_request req);
 
 } // namespace eelchat::realtime

@@ -13,6 +13,7 @@ std::string render_message(templates& tpl, const db::message_row& m) {
     data d;
     d.set("seq", std::to_string(m.seq));
     d.set("author", author_label(m));
+    d.set("system", m.is_system);
     d.set("iso", m.created_iso);
     d.set("time", m.created_label);
     d.set("text", m.text);

@@ -1,9 +1,13 @@
 // Passwordless sign-in: an emailed link (valid one hour, once, in the browser that asked) or an emailed
-// six-digit code (three minutes, three tries). Both are rate-limited per email and per client address.
+// six-digit code (three minutes, three tries). Emails are limited per client address first, so that a
+// client out of allowance cannot spend anyone else's; then per address from that client, and per address
+// in all, which a browser that signed in to the address before is not held to (limits/settings.hpp).
+// Wrong codes are counted per address over a day, so the six digits cannot be worn down code by code.
 #include "core/crypto.hpp"
 #include "core/text.hpp"
 #include "db/auth_store.hpp"
 #include "db/params.hpp"
+#include "limits/guards.hpp"
 #include "mail/mailer.hpp"
 #include "render/page.hpp"
 #include "routes/forms.hpp"
@@ -23,10 +27,8 @@ namespace {
 constexpr seconds link_ttl = std::chrono::hours(1);
 constexpr seconds code_ttl = minutes(3);
 constexpr int code_max_failures = 3;
-// Sign-in emails per address and per client in a quarter of an hour.
-constexpr int emails_per_address = 5;
-constexpr int emails_per_client = 20;
 constexpr seconds email_window = minutes(15);
+constexpr seconds guess_window = std::chrono::hours(24);
 
 std::string_view error_message(std::string_view code) {
     if (code == "invalid-email") return "Invalid email. Try again with a different address.";
@@ -34,7 +36,11 @@ std::string_view error_message(std::string_view code) {
         return "We weren't able to send an email to that address. If the problem persists, try another "
                "address.";
     if (code == "rate-limited")
-        return "Too many sign-in emails were requested. Wait a few minutes and try again.";
+        return "Too many sign-in emails were requested for this address or from your network. Wait a few "
+               "minutes and try again, or use the link in the last email you received.";
+    if (code == "too-many-guesses")
+        return "Too many wrong codes were entered for this address today. Sign in with an emailed link "
+               "instead.";
     if (code == "invalid-link") return "Invalid or expired link. Sign in to get a new link.";
     if (code == "not-signed-in") return "You must be signed in to view that page.";
     if (code == "invalid-code") return "Invalid code. Try again.";
@@ -75,15 +81,29 @@ asio::awaitable<net::http_response> auth_page(request_context& ctx, std::string_
                             ctx.svc.pages.page("eelchat", name, std::move(d), (*s)->csrf_token));
 }
 
-// Both rate limits; false (and nothing sent) when either is exhausted.
+// The sign-in email limits, in order; false (and nothing sent) at the first that is exhausted. A later
+// limit is not charged when an earlier one refuses.
 asio::awaitable<db::result<bool>> allow_email(request_context& ctx, const std::string& email) {
-    auto by_address =
-        co_await db::rate_limit_hit(ctx.svc.db, "email:" + email, emails_per_address, email_window);
-    if (!by_address) co_return db::failure<bool>(by_address.error());
-    auto by_client = co_await db::rate_limit_hit(ctx.svc.db, "client:" + client_address(ctx),
-                                                 emails_per_client, email_window);
-    if (!by_client) co_return db::failure<bool>(by_client.error());
-    co_return *by_address&&* by_client;
+    const auto& l = ctx.svc.limits.cfg;
+    const std::string client = client_bucket(ctx);
+    auto by_client = co_await db::rate_limit_hit(ctx.svc.db, "client:" + client,
+                                                 static_cast<int>(l.signin_emails_per_client), email_window);
+    if (!by_client || !*by_client) co_return by_client;
+    auto pair =
+        co_await db::rate_limit_hit(ctx.svc.db, "email-client:" + email + " " + client,
+                                    static_cast<int>(l.signin_emails_per_email_and_client), email_window);
+    if (!pair || !*pair) co_return pair;
+    auto known = co_await known_device(ctx, email);
+    if (!known || *known) co_return known;
+    co_return co_await db::rate_limit_hit(ctx.svc.db, "email:" + email,
+                                          static_cast<int>(l.signin_emails_per_email), email_window);
+}
+
+// The bucket wrong codes for `email` count in: one for strangers, one for browsers that signed in to it.
+asio::awaitable<db::result<std::string>> guess_bucket(request_context& ctx, const std::string& email) {
+    auto known = co_await known_device(ctx, email);
+    if (!known) co_return db::failure<std::string>(known.error());
+    co_return (*known ? "code-guesses-known:" : "code-guesses:") + email;
 }
 
 asio::awaitable<net::http_response> finish_sign_in(request_context& ctx, const std::string& email) {
@@ -178,14 +198,23 @@ asio::awaitable<net::http_response> verify_code(request_context& ctx) {
     auto back = "/verify-code?email=" + url_encode(*email) + "&error=";
     if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos)
         co_return redirect_response(back + "invalid-code");
+    const int guesses = static_cast<int>(ctx.svc.limits.cfg.signin_code_guesses_per_day);
+    auto bucket = co_await guess_bucket(ctx, *email);
+    if (!bucket) co_return database_failure(ctx, bucket.error());
+    auto room = co_await db::rate_limit_room(ctx.svc.db, *bucket, guesses, guess_window);
+    if (!room) co_return database_failure(ctx, room.error());
+    if (!*room) co_return redirect_response(back + "too-many-guesses");
     auto checked_code = co_await db::check_code(ctx.svc.db, *email, crypto::sha256_hex(*email + ":" + code),
                                                 code_max_failures);
     if (!checked_code) co_return database_failure(ctx, checked_code.error());
     switch (*checked_code) {
     case db::code_check::accepted:
         co_return co_await finish_sign_in(ctx, *email);
-    case db::code_check::wrong:
+    case db::code_check::wrong: {
+        auto counted = co_await db::rate_limit_hit(ctx.svc.db, *bucket, guesses, guess_window);
+        if (!counted) co_return database_failure(ctx, counted.error());
         co_return redirect_response(back + "invalid-code");
+    }
     case db::code_check::expired_or_missing:
         co_return redirect_response(back + "code-expired");
     }

@@ -8,12 +8,14 @@
 #include "db/message_batcher.hpp"
 #include "db/params.hpp"
 #include "feeds/commands.hpp"
+#include "limits/guards.hpp"
 #include "render/messages.hpp"
 #include "render/page.hpp"
 #include "routes/forms.hpp"
 #include "routes/guards.hpp"
 #include "routes/responses.hpp"
 #include "routes/routes.hpp"
+#include "routes/session.hpp"
 
 namespace eelchat::routes {
 
@@ -157,13 +159,31 @@ std::string_view message_problem_text(text::message_problem p) {
         return "That message is too long: the limit is 4,000 characters.";
     case text::message_problem::invalid_utf8:
         return "That message contains invalid text encoding.";
+    case text::message_problem::direction_controls:
+        return "That message contains invisible text-direction controls (such as U+202E), which can disguise "
+               "what it says. Remove them and send it again.";
     case text::message_problem::none:
         break;
     }
     return "";
 }
 
-asio::awaitable<net::http_response> post_message(request_context& ctx, const community_access& access,
+// The posting limits of limits/settings.hpp, the user's first: a refusal charges nothing else.
+limits::rate_limiter::verdict take_post_allowance(request_context& ctx, const signed_in_user& user) {
+    auto& l = ctx.svc.limits;
+    auto by_user = l.posts_by_user.take(user.id);
+    if (!by_user.allowed) return by_user;
+    return l.posts_by_address.take(client_bucket(ctx));
+}
+
+std::string too_fast_text(std::chrono::seconds wait) {
+    const long s = std::max<long>(1, wait.count());
+    return "You are sending messages too fast. Wait " + std::to_string(s) +
+           (s == 1 ? " second" : " seconds") + ", then send it again.";
+}
+
+asio::awaitable<net::http_response> post_message(request_context& ctx, const signed_in_user& user,
+                                                 const community_access& access,
                                                  const db::channel_row& channel) {
     auto& tpl = ctx.svc.pages.tpl();
     const std::string back = channel_url(access.community.id, channel.id);
@@ -179,6 +199,15 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const com
         co_return refuse(message_problem_text(p));
     auto client_id = crypto::normalize_uuid(field(ctx, "client_id"));
     if (!client_id) co_return refuse("This page is out of date. Reload it and send your message again.");
+    if (auto allowance = take_post_allowance(ctx, user); !allowance.allowed) {
+        ctx.svc.log.info("message_rate_limited", {{"id", ctx.info.id}, {"user", user.id}});
+        net::http_response res =
+            is_htmx(ctx) ? html_response(http::status::too_many_requests,
+                                         compose_error(tpl, too_fast_text(allowance.retry_after), true))
+                         : error_page(ctx.svc.pages, http::status::too_many_requests);
+        res.set(http::field::retry_after, std::to_string(std::max<long>(1, allowance.retry_after.count())));
+        co_return res;
+    }
 
     auto posted = co_await ctx.svc.messages.post(channel.id, access.membership->id, text, *client_id);
     if (!posted) {
@@ -193,9 +222,13 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const com
     if (!posted->duplicate) {
         auto command = feeds::parse_slash_command(text);
         if (command.what != feeds::slash_command::kind::none) {
-            const feeds::command_context where{ctx.svc.db,   ctx.svc.log,    ctx.info.id,
-                                               channel.id,   access.admin(), ctx.svc.cfg.feeds_allow_private,
-                                               ctx.svc.feeds};
+            feeds::command_context where{ctx.svc.db, ctx.svc.log, ctx.info.id, channel.id};
+            where.user_id = user.id;
+            where.admin = access.admin();
+            where.allow_private = ctx.svc.cfg.feeds_allow_private;
+            where.poller = ctx.svc.feeds;
+            where.max_per_channel = static_cast<int>(ctx.svc.limits.cfg.feeds_per_channel);
+            where.max_per_user = static_cast<int>(ctx.svc.limits.cfg.feeds_per_user);
             co_await feeds::run_slash_command(where, std::move(command));
         }
     }
@@ -281,8 +314,8 @@ void add_chat_routes(router& r) {
           }));
 
     r.add(http::verb::post, "/community/:id/channel/:cid",
-          with_channel([](request_context& ctx, signed_in_user&, community_access& access,
-                          db::channel_row& channel) { return post_message(ctx, access, channel); }));
+          with_channel([](request_context& ctx, signed_in_user& user, community_access& access,
+                          db::channel_row& channel) { return post_message(ctx, user, access, channel); }));
 
     r.add(http::verb::delete_, "/community/:id/channel/:cid",
           with_channel([](request_context& ctx, signed_in_user&, community_access& access,
@@ -305,6 +338,8 @@ void add_chat_routes(router& r) {
               d.set("saved", target.ends_with("?saved=1"));
               if (target.ends_with("?error=invalid"))
                   d.set("error", "A display name has 1 to 50 characters, on one line.");
+              if (target.ends_with("?error=reserved"))
+                  d.set("error", "That name is reserved for eelchat's own messages. Choose another.");
               shell s;
               s.title = "Your profile | eelchat";
               s.main_html = ctx.svc.pages.tpl().render("profile", d);
@@ -318,6 +353,8 @@ void add_chat_routes(router& r) {
               if (typed.find_first_not_of(" \t") != std::string::npos) {
                   name = text::clean_display_name(typed);
                   if (!name) co_return redirect_response("/profile?error=invalid");
+                  if (text::is_reserved_display_name(*name))
+                      co_return redirect_response("/profile?error=reserved");
               }
               auto saved = co_await db::set_display_name(ctx.svc.db, user.id, std::move(name));
               if (!saved) co_return database_failure(ctx, saved.error());

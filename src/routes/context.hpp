@@ -24,6 +24,9 @@ class pool;
 namespace eelchat::mail {
 class mailer;
 }
+namespace eelchat::limits {
+struct guards;
+}
 namespace eelchat::render {
 class asset_store;
 class page_renderer;
@@ -52,6 +55,8 @@ struct services {
     realtime::hub& hub;                         // process-wide, thread-safe entry points only
     realtime::subscriber_registry& subscribers; // this worker's WebSocket subscribers
     feeds::poller* feeds;                       // process-wide, thread-safe wake(); may be null
+    limits::guards& limits;                     // process-wide, thread-safe
+    std::string browser_key = {};               // server_keys 'browser', loaded on first use
 };
 
 struct signed_in_user {
@@ -60,11 +65,13 @@ struct signed_in_user {
     std::optional<std::string> display_name;
 };
 
-// The browser's server-side session (see routes/session.hpp).
+// The browser's session (see routes/session.hpp): signed in (a sessions row), or a visitor's, which
+// the server keeps nothing of.
 struct session_state {
     std::string token_hash;
     std::string csrf_token;
     std::optional<signed_in_user> user;
+    bool stored = false; // a sessions row exists for it
 };
 
 struct request_context {

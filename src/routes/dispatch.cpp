@@ -77,6 +77,10 @@ asio::awaitable<net::http_response> dispatch(const router& r, request_context& c
         res.insert(http::field::set_cookie, cookie);
     add_security_headers(res);
     res.set("Content-Security-Policy", content_security_policy);
+    // Served over https: browsers should never try plain http for this host again (a year, renewed by
+    // every visit).
+    if (ctx.svc.cfg.base_url.starts_with("https://"))
+        res.set(http::field::strict_transport_security, "max-age=31536000");
     co_return res;
 }
 

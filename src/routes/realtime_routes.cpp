@@ -2,6 +2,7 @@
 // connect (a member of the channel's community, from our own origin) and reads the browser's cursor
 // (?after=N, the newest message it shows); realtime/subscription.hpp does the rest.
 #include "db/params.hpp"
+#include "limits/guards.hpp"
 #include "realtime/subscription.hpp"
 #include "render/page.hpp"
 #include "routes/forms.hpp"
@@ -19,6 +20,23 @@ namespace websocket = boost::beast::websocket;
 
 namespace {
 
+// Places for one more socket of this user and of this client address, or the reason there is none.
+struct socket_places {
+    std::shared_ptr<void> hold; // both tickets, released together
+    std::string refusal;
+};
+
+socket_places take_socket_places(request_context& ctx, const signed_in_user& user) {
+    auto& l = ctx.svc.limits;
+    auto by_user = l.sockets->acquire("user:" + user.id, l.cfg.ws_per_user);
+    if (!by_user) return {nullptr, "too many open connections for this account; close other tabs"};
+    auto by_address = l.sockets->acquire("address:" + client_bucket(ctx), l.cfg.ws_per_address);
+    if (!by_address) return {nullptr, "too many open connections from your network"};
+    auto both = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(
+        std::move(by_user), std::move(by_address));
+    return {std::move(both), {}};
+}
+
 // "https://chat.example.org" for "https://chat.example.org/some/path".
 std::string_view origin_of(std::string_view base_url) {
     auto scheme = base_url.find("://");
@@ -31,7 +49,7 @@ std::string_view origin_of(std::string_view base_url) {
 
 void add_realtime_routes(router& r) {
     r.add(http::verb::get, "/community/:id/channel/:cid/connect",
-          with_channel([](request_context& ctx, signed_in_user&, community_access& access,
+          with_channel([](request_context& ctx, signed_in_user& user, community_access& access,
                           db::channel_row& channel) -> asio::awaitable<net::http_response> {
               if (!websocket::is_upgrade(ctx.req))
                   co_return text_response(http::status::bad_request,
@@ -44,7 +62,19 @@ void add_realtime_routes(router& r) {
                       {{"id", ctx.info.id}, {"origin", std::string_view(ctx.req[http::field::origin])}});
                   co_return forbidden(ctx);
               }
+              auto places = take_socket_places(ctx, user);
+              if (!places.hold) {
+                  ctx.svc.log.info("websocket_cap_reached",
+                                   {{"id", ctx.info.id}, {"user", user.id}, {"why", places.refusal}});
+                  ctx.websocket = [log = ctx.svc.log, why = std::move(places.refusal)](
+                                      asio::ip::tcp::socket socket, net::http_request req) {
+                      realtime::refuse_subscription(log, why, std::move(socket), std::move(req));
+                  };
+                  co_return text_response(http::status::switching_protocols, "");
+              }
               auto state = std::make_shared<realtime::subscription_request>();
+              state->hold = std::move(places.hold);
+              state->idle_timeout = ctx.svc.limits.cfg.ws_idle_timeout;
               state->channel_id = channel.id;
               state->session_hash = ctx.session->token_hash;
               state->membership_id = access.membership->id;

@@ -2,6 +2,8 @@
 
 #include "core/crypto.hpp"
 #include "db/auth_store.hpp"
+#include "db/params.hpp"
+#include "net/address_bucket.hpp"
 #include "routes/forms.hpp"
 
 namespace eelchat::routes {
@@ -11,37 +13,52 @@ namespace http = boost::beast::http;
 
 namespace {
 
-std::string cookie_header(const request_context& ctx, std::string value, std::chrono::seconds max_age) {
+// A visitor's cookie value: 'a' and 64 hex digits. A signed-in one is 64 hex digits and has a row.
+constexpr char visitor_mark = 'a';
+
+bool is_hex64(std::string_view s) {
+    return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+std::string cookie_header(const request_context& ctx, std::string_view name, std::string value,
+                          std::chrono::seconds max_age) {
     cookie_options o;
-    o.name = std::string(session_cookie);
+    o.name = std::string(name);
     o.value = std::move(value);
     o.max_age = max_age;
     o.secure = ctx.svc.cfg.base_url.starts_with("https://");
     return set_cookie_header(o);
 }
 
-asio::awaitable<db::result<void>> issue(request_context& ctx, std::optional<signed_in_user> user,
-                                        std::chrono::seconds ttl) {
-    std::string token = crypto::random_token();
-    session_state s{crypto::sha256_hex(token), crypto::random_token(), std::move(user)};
-    std::optional<std::string> user_id;
-    if (s.user) user_id = s.user->id;
-    auto r = co_await db::create_session(ctx.svc.db, s.token_hash, s.csrf_token, std::move(user_id), ttl);
-    if (!r) co_return r.error();
-    // The cookie lives as long as a signed-in session may; an anonymous row expires sooner on the server
-    // and is simply replaced when the browser comes back.
-    ctx.set_cookies.push_back(cookie_header(ctx, std::move(token), signed_in_ttl));
+// The visitor's state: nothing stored, the CSRF token derived from its cookie with the server's key.
+asio::awaitable<db::result<session_state*>> visitor_session(request_context& ctx, std::string token) {
+    auto key = co_await browser_key(ctx);
+    if (!key) co_return key.error();
+    session_state s;
+    s.token_hash = crypto::sha256_hex(token);
+    s.csrf_token = crypto::hmac_sha256_hex(**key, "csrf:" + s.token_hash);
     ctx.session = std::move(s);
     ctx.session_loaded = true;
-    co_return db::result<void>();
+    co_return &*ctx.session;
 }
 
 } // namespace
 
+asio::awaitable<db::result<const std::string*>> browser_key(request_context& ctx) {
+    if (ctx.svc.browser_key.empty()) {
+        auto key = co_await db::server_key(ctx.svc.db, "browser");
+        if (!key) co_return key.error();
+        ctx.svc.browser_key = std::move(*key);
+    }
+    co_return &ctx.svc.browser_key;
+}
+
 asio::awaitable<db::result<session_state*>> load_session(request_context& ctx) {
     if (ctx.session_loaded) co_return ctx.session ? &*ctx.session : nullptr;
     auto token = cookie_value(ctx.req[http::field::cookie], session_cookie);
-    if (!token || token->size() != 64) {
+    if (token && token->size() == 65 && token->front() == visitor_mark && is_hex64(token->substr(1)))
+        co_return co_await visitor_session(ctx, std::string(*token));
+    if (!token || !is_hex64(*token)) {
         ctx.session_loaded = true;
         co_return nullptr;
     }
@@ -49,7 +66,7 @@ asio::awaitable<db::result<session_state*>> load_session(request_context& ctx) {
     if (!row) co_return row.error();
     ctx.session_loaded = true;
     if (!*row) co_return nullptr;
-    session_state s{(*row)->token_hash, (*row)->csrf_token, std::nullopt};
+    session_state s{(*row)->token_hash, (*row)->csrf_token, std::nullopt, true};
     if ((*row)->user_id) s.user = signed_in_user{*(*row)->user_id, (*row)->email, (*row)->display_name};
     ctx.session = std::move(s);
     co_return &*ctx.session;
@@ -59,30 +76,42 @@ asio::awaitable<db::result<session_state*>> ensure_session(request_context& ctx)
     auto s = co_await load_session(ctx);
     if (!s) co_return s.error();
     if (*s) co_return *s;
-    auto r = co_await issue(ctx, std::nullopt, anonymous_ttl);
-    if (!r) co_return r.error();
-    co_return &*ctx.session;
+    std::string token = visitor_mark + crypto::random_token();
+    ctx.set_cookies.push_back(cookie_header(ctx, session_cookie, token, signed_in_ttl));
+    co_return co_await visitor_session(ctx, std::move(token));
 }
 
 asio::awaitable<db::result<void>> start_signed_in_session(request_context& ctx, signed_in_user user) {
     auto s = co_await load_session(ctx);
     if (!s) co_return s.error();
-    if (*s) {
+    if (*s && (*s)->stored) {
         auto d = co_await db::delete_session(ctx.svc.db, (*s)->token_hash);
         if (!d) co_return d.error();
     }
-    co_return co_await issue(ctx, std::move(user), signed_in_ttl);
+    std::string token = crypto::random_token();
+    session_state n{crypto::sha256_hex(token), crypto::random_token(), std::move(user), true};
+    auto r = co_await db::create_session(ctx.svc.db, n.token_hash, n.csrf_token, n.user->id, signed_in_ttl);
+    if (!r) co_return r.error();
+    ctx.set_cookies.push_back(cookie_header(ctx, session_cookie, std::move(token), signed_in_ttl));
+    // This browser has now proven it can read the address's mail: the sign-in limits treat it as known.
+    auto key = co_await browser_key(ctx);
+    if (!key) co_return key.error();
+    ctx.set_cookies.push_back(
+        cookie_header(ctx, device_cookie, device_value(**key, n.user->email), device_ttl));
+    ctx.session = std::move(n);
+    ctx.session_loaded = true;
+    co_return db::result<void>();
 }
 
 asio::awaitable<db::result<void>> end_session(request_context& ctx) {
     auto s = co_await load_session(ctx);
     if (!s) co_return s.error();
-    if (*s) {
+    if (*s && (*s)->stored) {
         auto d = co_await db::delete_session(ctx.svc.db, (*s)->token_hash);
         if (!d) co_return d.error();
     }
     ctx.session.reset();
-    ctx.set_cookies.push_back(cookie_header(ctx, "", std::chrono::seconds(0)));
+    ctx.set_cookies.push_back(cookie_header(ctx, session_cookie, "", std::chrono::seconds(0)));
     co_return db::result<void>();
 }
 
@@ -91,6 +120,18 @@ bool csrf_token_matches(const request_context& ctx) {
     std::string_view sent = ctx.req[csrf_header];
     if (sent.empty() && ctx.form) sent = ctx.form->get(csrf_field).value_or(std::string_view{});
     return !sent.empty() && crypto::constant_time_equal(sent, ctx.session->csrf_token);
+}
+
+std::string device_value(std::string_view key, std::string_view email) {
+    return crypto::hmac_sha256_hex(key, "device:" + std::string(email));
+}
+
+asio::awaitable<db::result<bool>> known_device(request_context& ctx, std::string_view email) {
+    auto sent = cookie_value(ctx.req[http::field::cookie], device_cookie);
+    if (!sent || sent->size() != 64) co_return false;
+    auto key = co_await browser_key(ctx);
+    if (!key) co_return db::failure<bool>(key.error());
+    co_return crypto::constant_time_equal(*sent, device_value(**key, email));
 }
 
 std::string client_address(const request_context& ctx) {
@@ -105,6 +146,10 @@ std::string client_address(const request_context& ctx) {
         if (!last.empty() && last.size() <= 64) return std::string(last);
     }
     return ctx.info.remote.to_string();
+}
+
+std::string client_bucket(const request_context& ctx) {
+    return net::address_bucket(client_address(ctx));
 }
 
 } // namespace eelchat::routes

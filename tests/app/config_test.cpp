@@ -56,6 +56,19 @@ TEST_CASE("bad settings are refused with a message naming the variable", "[unit]
         {{{"DATABASE_URL", "dbname=x"}, {"DB_POOL_SIZE", "0"}}, "DB_POOL_SIZE"},
         {{{"DATABASE_URL", "host=a port"}}, "DATABASE_URL"},
         {{{"DATABASE_URL", "dbname=x"}, {"FEEDS_ALLOW_PRIVATE", "yes"}}, "FEEDS_ALLOW_PRIVATE"},
+        {{{"DATABASE_URL", "dbname=x"}, {"WS_MAX_PER_USER", "many"}}, "WS_MAX_PER_USER"},
+        {{{"DATABASE_URL", "dbname=x"}, {"WS_IDLE_TIMEOUT", "1"}}, "WS_IDLE_TIMEOUT"},
+        {{{"DATABASE_URL", "dbname=x"}, {"MESSAGES_PER_MINUTE_PER_USER", "-5"}},
+         "MESSAGES_PER_MINUTE_PER_USER"},
+        {{{"DATABASE_URL", "dbname=x"}, {"SIGNIN_CODE_GUESSES_PER_DAY", "0"}}, "SIGNIN_CODE_GUESSES_PER_DAY"},
+        // The password would cross the network in cleartext.
+        {{{"DATABASE_URL", "dbname=x"},
+          {"SMTP_HOST", "relay"},
+          {"MAIL_FROM", "eel@example.org"},
+          {"SMTP_USER", "eel"},
+          {"SMTP_PASSWORD", "hunter2"},
+          {"SMTP_TLS", "off"}},
+         "SMTP_TLS=off"},
     };
     for (const auto& bc : cases) {
         auto c = parse_config(env(bc.vars), 2);
@@ -65,12 +78,32 @@ TEST_CASE("bad settings are refused with a message naming the variable", "[unit]
     }
 }
 
+TEST_CASE("every limit has a default and an environment variable", "[unit][config]") {
+    auto c = parse_config(env({{"DATABASE_URL", "dbname=x"}}), 1);
+    REQUIRE(c.has_value());
+    CHECK(c->limits.ws_per_user == 20);
+    CHECK(c->limits.messages_per_minute_per_user == 60);
+    auto d = parse_config(env({{"DATABASE_URL", "dbname=x"},
+                               {"WS_MAX_PER_USER", "3"},
+                               {"WS_IDLE_TIMEOUT", "10"},
+                               {"MESSAGES_PER_MINUTE_PER_USER", "0"},
+                               {"FEEDS_MAX_PER_CHANNEL", "2"}}),
+                          1);
+    REQUIRE(d.has_value());
+    CHECK(d->limits.ws_per_user == 3);
+    CHECK(d->limits.ws_idle_timeout == std::chrono::seconds(10));
+    CHECK(d->limits.messages_per_minute_per_user == 0);
+    CHECK(d->limits.feeds_per_channel == 2);
+}
+
 TEST_CASE("the logged description of DATABASE_URL never contains the password", "[unit][config]") {
-    for (std::string url : {"postgresql://eel:hunter2@db:5432/chat", "host=db user=eel password=hunter2 dbname=chat"}) {
+    for (std::string url :
+         {"postgresql://eel:hunter2@db:5432/chat", "host=db user=eel password=hunter2 dbname=chat"}) {
         auto parts = describe_conninfo(url);
         REQUIRE_FALSE(parts.empty());
         std::string joined;
-        for (auto& [k, v] : parts) joined += k + "=" + v + " ";
+        for (auto& [k, v] : parts)
+            joined += k + "=" + v + " ";
         CHECK_THAT(joined, Catch::Contains("host=db"));
         CHECK_THAT(joined, Catch::Contains("dbname=chat"));
         CHECK(joined.find("hunter2") == std::string::npos);

@@ -106,3 +106,8 @@ TEST_CASE("normalize_uuid lowercases valid ids and rejects everything else", "[u
     CHECK_FALSE(normalize_uuid("not-a-uuid").has_value());
     CHECK_FALSE(normalize_uuid("").has_value());
 }
+
+TEST_CASE("hmac_sha256_hex matches RFC 4231 test case 2", "[unit][crypto]") {
+    CHECK(hmac_sha256_hex("Jefe", "what do ya want for nothing?") ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}

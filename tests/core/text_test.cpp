@@ -224,3 +224,19 @@ TEST_CASE("clean_display_name refuses empty, invalid and control-laden names", "
         CHECK_FALSE(clean_display_name(bad).has_value());
     CHECK_FALSE(clean_display_name(std::string_view("Ann\0", 4)).has_value());
 }
+
+TEST_CASE("message text refuses the controls that reorder what follows them", "[unit][text]") {
+    CHECK(check_message_text("invoice\xe2\x80\xaegpj.exe") == message_problem::direction_controls); // U+202E
+    CHECK(check_message_text("a\xe2\x81\xa6"
+                             "b") == message_problem::direction_controls); // U+2066
+    CHECK(check_message_text("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\xe2\x80\x8f!") ==
+          message_problem::none); // RLM stays
+}
+
+TEST_CASE("display names that read as the system or a nameless member are reserved", "[unit][text]") {
+    for (const char* name : {"System", "system", " S Y S T E M ", "SYST3M", "$ystem", "eelchat", "Admin",
+                             "Moderator", "Former member", "User 1a2b", "user-00ff"})
+        CHECK(is_reserved_display_name(name));
+    for (const char* name : {"Systems Team", "Ada", "Userland", "User Fox", "Sysadmin Sam", "Admiral"})
+        CHECK_FALSE(is_reserved_display_name(name));
+}

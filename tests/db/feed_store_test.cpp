@@ -17,6 +17,7 @@ struct feed_db {
     asio::io_context ctx;
     std::unique_ptr<db::pool> pool;
     std::string channel;
+    std::string user;
 
     feed_db() {
         test::apply_all_migrations(db.url());
@@ -24,9 +25,12 @@ struct feed_db {
         pc.conninfo = db.url();
         pc.max_size = 2;
         pool = std::make_unique<db::pool>(ctx.get_executor(), pc, logger::null());
-        channel = test::sql_value(db.url(), "WITH c AS (INSERT INTO communities (title) VALUES ('C') RETURNING id)"
-                                            " INSERT INTO channels (community_id, title) SELECT id, 'Ch' FROM c"
-                                            " RETURNING id");
+        channel =
+            test::sql_value(db.url(), "WITH c AS (INSERT INTO communities (title) VALUES ('C') RETURNING id)"
+                                      " INSERT INTO channels (community_id, title) SELECT id, 'Ch' FROM c"
+                                      " RETURNING id");
+        user =
+            test::sql_value(db.url(), "INSERT INTO users (email) VALUES ('admin@example.org') RETURNING id");
     }
     ~feed_db() { pool->close(); }
 
@@ -39,7 +43,9 @@ struct feed_db {
 TEST_CASE("subscriptions per channel: added once, listed sorted, removed, and capped", "[pg][feeds]") {
     feed_db f;
     auto& p = *f.pool;
-    auto sub = [&](std::string url, int max) { return f.run(db::subscribe_feed(p, f.channel, std::move(url), max)); };
+    auto sub = [&](std::string url, int max) {
+        return f.run(db::subscribe_feed(p, f.channel, std::move(url), f.user, max, 100));
+    };
     auto a = sub("https://b.example/feed", 3);
     REQUIRE(ok(a));
     CHECK(*a == db::subscribe_outcome::subscribed);
@@ -50,11 +56,12 @@ TEST_CASE("subscriptions per channel: added once, listed sorted, removed, and ca
     REQUIRE(ok(sub("https://c.example/feed", 3)));
     auto full = sub("https://d.example/feed", 3);
     REQUIRE(ok(full));
-    CHECK(*full == db::subscribe_outcome::too_many);
+    CHECK(*full == db::subscribe_outcome::too_many_in_channel);
 
     auto urls = f.run(db::list_feed_urls(p, f.channel));
     REQUIRE(ok(urls));
-    CHECK(*urls == std::vector<std::string>{"https://a.example/feed", "https://b.example/feed", "https://c.example/feed"});
+    CHECK(*urls == std::vector<std::string>{"https://a.example/feed", "https://b.example/feed",
+                                            "https://c.example/feed"});
 
     auto gone = f.run(db::unsubscribe_feed(p, f.channel, "https://b.example/feed"));
     REQUIRE(ok(gone));
@@ -63,15 +70,33 @@ TEST_CASE("subscriptions per channel: added once, listed sorted, removed, and ca
     REQUIRE(ok(not_there));
     CHECK_FALSE(*not_there);
 
-    auto missing_channel = f.run(db::subscribe_feed(p, "00000000-0000-4000-8000-000000000000", "https://x.example", 3));
+    auto missing_channel = f.run(
+        db::subscribe_feed(p, "00000000-0000-4000-8000-000000000000", "https://x.example", f.user, 3, 100));
     CHECK(test::failed(missing_channel));
+}
+
+TEST_CASE("one person's subscriptions are capped over all channels", "[pg][feeds]") {
+    feed_db f;
+    auto& p = *f.pool;
+    const auto other = f.value("INSERT INTO channels (community_id, title) SELECT community_id, 'Other'"
+                               " FROM channels LIMIT 1 RETURNING id");
+    REQUIRE(ok(f.run(db::subscribe_feed(p, f.channel, "https://a.example/feed", f.user, 10, 2))));
+    REQUIRE(ok(f.run(db::subscribe_feed(p, other, "https://b.example/feed", f.user, 10, 2))));
+    auto third = f.run(db::subscribe_feed(p, other, "https://c.example/feed", f.user, 10, 2));
+    REQUIRE(ok(third));
+    CHECK(*third == db::subscribe_outcome::too_many_for_user);
+    // Another admin of the same channel has an allowance of their own.
+    const auto second = f.value("INSERT INTO users (email) VALUES ('other@example.org') RETURNING id");
+    auto theirs = f.run(db::subscribe_feed(p, other, "https://c.example/feed", second, 10, 2));
+    REQUIRE(ok(theirs));
+    CHECK(*theirs == db::subscribe_outcome::subscribed);
 }
 
 TEST_CASE("a due feed is claimed by one poller at a time, and a late result under a lost claim is dropped",
           "[pg][feeds]") {
     feed_db f;
     auto& p = *f.pool;
-    REQUIRE(ok(f.run(db::subscribe_feed(p, f.channel, "https://a.example/feed", 10))));
+    REQUIRE(ok(f.run(db::subscribe_feed(p, f.channel, "https://a.example/feed", f.user, 10, 100))));
     REQUIRE(ok(f.run(db::post_system_message(p, f.channel, "before"))));
 
     auto first = f.run(db::claim_due_feeds(p, 10, std::chrono::seconds(60)));
@@ -119,11 +144,12 @@ TEST_CASE("a due feed is claimed by one poller at a time, and a late result unde
 TEST_CASE("a failed fetch is recorded with its error and retried later", "[pg][feeds]") {
     feed_db f;
     auto& p = *f.pool;
-    REQUIRE(ok(f.run(db::subscribe_feed(p, f.channel, "https://a.example/feed", 10))));
+    REQUIRE(ok(f.run(db::subscribe_feed(p, f.channel, "https://a.example/feed", f.user, 10, 100))));
     auto claimed = f.run(db::claim_due_feeds(p, 10, std::chrono::seconds(60)));
     REQUIRE(ok(claimed));
     REQUIRE(claimed->size() == 1);
-    auto recorded = f.run(db::record_feed_failure(p, claimed->front(), "HTTP 404", std::chrono::seconds(600)));
+    auto recorded =
+        f.run(db::record_feed_failure(p, claimed->front(), "HTTP 404", std::chrono::seconds(600)));
     REQUIRE(ok(recorded));
     CHECK(*recorded);
     CHECK(f.value("SELECT error || ' ' || failures || ' ' || (next_fetch_at > now() + interval '9 minutes')"

@@ -112,3 +112,28 @@ TEST_CASE("two instances polling the same feeds post every new entry once; broke
     }
     CHECK(feeds.last_header("/etag.xml", "If-None-Match").value_or("") == "\"v1\"");
 }
+
+TEST_CASE("a feed is fetched while others trickle their bytes: no fetch waits for another", "[pg][feeds]") {
+    test::feed_server feeds;
+    test::app_server a;
+    const auto db = a.db.url();
+    const auto channel =
+        test::sql_value(db, "WITH c AS (INSERT INTO communities (title) VALUES ('C') RETURNING id)"
+                            " INSERT INTO channels (community_id, title) SELECT id, 'News' FROM c"
+                            " RETURNING id");
+    // Four feeds that send a byte every 200 ms (each held until the fetch deadline), due first.
+    std::string values;
+    for (int i = 1; i <= 4; ++i)
+        values += std::string(values.empty() ? "" : ",") + "('" + channel + "', '" +
+                  feeds.url("/trickle.xml?" + std::to_string(i)) + "', now() - interval '1 minute')";
+    values += ",('" + channel + "', '" + feeds.url("/rss2.xml") + "', now())";
+    test::sql_exec(db, "INSERT INTO subscriptions (channel_id, url, next_fetch_at) VALUES " + values);
+    a.feeds->wake();
+    wait_for_value(db,
+                   "SELECT count(*) FROM subscriptions WHERE fetched_at IS NOT NULL AND url = '" +
+                       feeds.url("/rss2.xml") + "'",
+                   "1");
+    // The good feed did not wait for the trickling ones, which are all still being fetched.
+    CHECK(test::sql_value(db, "SELECT count(*) FROM subscriptions WHERE url LIKE '%trickle%'"
+                              " AND (fetched_at IS NOT NULL OR error IS NOT NULL)") == "0");
+}

@@ -2,8 +2,10 @@
 # Every arrow points down: a file under src/ may include only its own folder and the folders below it.
 #
 #   app, main.cpp           wiring: anything below
-#   routes                  thin handlers: features, db, render, core, and net's HTTP types (net/http.hpp)
-#   realtime, feeds, mail   features: net, db, render, core (never routes, app or another feature)
+#   routes                  thin handlers: features, db, render, core, and of net the HTTP types
+#                           (net/http.hpp) and the client address key (net/address_bucket.hpp)
+#   realtime, feeds, mail,  features
+#   limits                 : net, db, render, core (never routes, app or another feature)
 #   render                  templates and fragments: db's row types, core
 #   net, db                 sockets and PostgreSQL: core only
 #   core                    the ground floor: nothing of eelchat
@@ -14,13 +16,13 @@ set -u
 root=${1:-$(dirname "$0")/../..}
 cd "$root/src" || exit 2
 
-features="realtime feeds mail"
+features="realtime feeds mail limits"
 declare -A allowed=(
     [core]="core"
     [net]="core net"
     [db]="core db"
     [render]="core db render"
-    [routes]="core db render routes $features net/http.hpp"
+    [routes]="core db render routes $features net/http.hpp net/address_bucket.hpp"
     [app]="core net db render routes $features app"
     [main.cpp]="core net db render routes $features app"
     [pch.hpp]=""

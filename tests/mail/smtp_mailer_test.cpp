@@ -144,6 +144,20 @@ TEST_CASE("without STARTTLS and with TLS required, no credentials and no mail ar
     CHECK_THAT(r.all_log(), Catch::Contains("does not offer STARTTLS"));
 }
 
+TEST_CASE("with TLS not required, a password is still never sent in the clear", "[smtp][unit]") {
+    smtp_test_server server({.user = "mailer", .password = "pw", .auth_without_tls = true});
+    auto cfg = config_for(server.port());
+    cfg.require_tls = false;
+    cfg.user = "mailer";
+    cfg.password = "pw";
+    auto r = send_with(cfg, welcome);
+    CHECK(r.ec == mail::errc::tls_required);
+    auto events = server.stop();
+    CHECK(events_named(events, "auth").empty());
+    CHECK(events_named(events, "message").empty());
+    CHECK_THAT(r.all_log(), Catch::Contains("only over TLS"));
+}
+
 TEST_CASE("a wrong password fails with auth_failed before any mail is sent", "[smtp][unit]") {
     smtp_test_server server({.tls_cert = "server", .user = "mailer", .password = "right"});
     auto cfg = config_for(server.port());

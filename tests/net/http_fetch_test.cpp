@@ -254,7 +254,9 @@ TEST_CASE("private addresses are refused before connecting unless allowed", "[un
     const auto named =
         failure_of(fetch("http://localhost:" + std::to_string(srv.port()) + "/rss2.xml", strict));
     CHECK(named.reason == net::fetch_errc::private_address);
-    CHECK_THAT(named.message, Catch::StartsWith("localhost resolves to a non-public address ("));
+    // The refusal does not say what the name resolved to (it would map the server's network).
+    CHECK(named.message == "localhost is not a public host");
+    CHECK(named.message.find("127.0.0.1") == std::string::npos);
 
     const auto mapped =
         failure_of(fetch("http://[::ffff:127.0.0.1]:" + std::to_string(srv.port()) + "/", strict));

@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -20,9 +21,11 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 using namespace eelchat;
@@ -243,4 +246,109 @@ TEST_CASE("ws_session: a client that stops reading gets the written frames intac
     test::run_async(ctx, serve_one(acceptor, opts, {}, session, 8 * 1024) && client(port, session, accepted),
                     10s);
     CHECK(accepted >= opts.max_queued);
+}
+
+TEST_CASE("ws_session: a ping flood from a client that never reads queues one pong, and the client is closed "
+          "within the idle timeout whatever it keeps sending",
+          "[ws][unit]") {
+    asio::io_context ctx;
+    tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const auto port = acceptor.local_endpoint().port();
+    net::ws_options opts;
+    opts.idle_timeout = 2s;
+    opts.handshake_timeout = 1s;
+    session_ptr session;
+    std::size_t most_queued = 0;
+    bool ended = false;
+
+    auto client = [](std::uint16_t port, session_ptr& session, std::size_t& most_queued,
+                     bool& ended) -> asio::awaitable<void> {
+        const auto ex = co_await asio::this_coro::executor;
+        raw_client c(ex);
+        co_await c.connect(port, 4 * 1024);
+        while (!session)
+            co_await asio::post(ex, asio::use_awaitable);
+        const std::string ping(125, 'p');
+        for (int i = 0; i < 3000; ++i) {
+            co_await c.send(0x9, ping);
+            co_await asio::post(ex, asio::use_awaitable); // the server reads it
+            most_queued = std::max(most_queued, session->queued());
+        }
+        // Then a trickle that reads nothing: an unsolicited pong and a ping every 100 ms.
+        asio::steady_timer t(ex);
+        while (!ended) {
+            t.expires_after(100ms);
+            co_await t.async_wait(asio::use_awaitable);
+            if (ended) break;
+            try {
+                co_await c.send(0xa, "alive");
+                co_await c.send(0x9, "x");
+            } catch (const boost::system::system_error&) {
+                break; // the server closed the connection
+            }
+        }
+    };
+    auto serve = [](tcp::acceptor& acceptor, net::ws_options opts, session_ptr& session,
+                    bool& ended) -> asio::awaitable<void> {
+        co_await serve_one(acceptor, opts, {}, session, 8 * 1024);
+        ended = true;
+    };
+    // The session must end by itself (idle timeout): run_async fails the test if it is still open at 15 s.
+    test::run_async(ctx, serve(acceptor, opts, session, ended) && client(port, session, most_queued, ended),
+                    15s);
+    CHECK(ended);
+    CHECK(most_queued <= 2);
+}
+
+TEST_CASE("ws_session: a client that answers the keep-alive pings stays open past several idle timeouts",
+          "[ws][unit]") {
+    asio::io_context ctx;
+    tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const auto port = acceptor.local_endpoint().port();
+    net::ws_options opts;
+    opts.idle_timeout = 1s;
+    session_ptr session;
+
+    auto client = [](std::uint16_t port) -> asio::awaitable<void> {
+        raw_client c(co_await asio::this_coro::executor);
+        co_await c.connect(port);
+        std::set<std::string> tokens;
+        for (int pings = 0; pings < 6;) { // three idle timeouts
+            auto f = co_await c.read_frame();
+            REQUIRE(f.opcode == 0x9);
+            CHECK(f.payload.size() == 8);
+            tokens.insert(f.payload);
+            co_await c.send(0xa, f.payload);
+            ++pings;
+        }
+        CHECK(tokens.size() == 6); // a fresh payload each time
+        co_await c.send(0x8, std::string("\x03\xe8", 2));
+        auto echo = co_await c.read_frame();
+        CHECK(echo.opcode == 0x8);
+        CHECK(close_code_of(echo) == 1000);
+    };
+    test::run_async(ctx, serve_one(acceptor, opts, {}, session) && client(port), 15s);
+}
+
+TEST_CASE("ws_session: a close decided in on_open goes out right after the 101 answer", "[ws][unit]") {
+    asio::io_context ctx;
+    tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const auto port = acceptor.local_endpoint().port();
+    session_ptr session;
+    auto on_open = [](session_ptr s) {
+        s->close_now(websocket::close_reason(websocket::close_code::policy_error, "too many"));
+    };
+    auto client = [](std::uint16_t port) -> asio::awaitable<void> {
+        raw_client c(co_await asio::this_coro::executor);
+        co_await c.connect(port);
+        CHECK(c.response().starts_with("HTTP/1.1 101 "));
+        auto f = co_await c.read_frame();
+        REQUIRE(f.opcode == 0x8);
+        CHECK(close_code_of(f) == 1008);
+        CHECK(f.payload.substr(2) == "too many");
+        co_await c.send(0x8, std::string("\x03\xf0", 2));
+        auto last = co_await c.read_frame(); // then the server closes the connection
+        CHECK(last.opcode == -1);
+    };
+    test::run_async(ctx, serve_one(acceptor, net::ws_options{}, on_open, session) && client(port), 5s);
 }

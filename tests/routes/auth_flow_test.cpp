@@ -11,7 +11,6 @@ namespace {
 
 using test::location;
 
-
 // The path of the emailed link, "/auth/verify-link/<token>".
 std::string link_path(test::app_server& app, const std::string& email) {
     return app.mail.last_match(email, R"(http://localhost:\d+(/auth/verify-link/[0-9a-f]{64}))");
@@ -100,7 +99,8 @@ TEST_CASE("a code works for three minutes and three tries", "[pg][auth]") {
     test::app_server app;
     test::browser b(app.port());
     b.get("/signin");
-    CHECK(location(b.post("/auth/send-code", {{"email", "dan@example.com"}})) == "/verify-code?email=dan%40example.com");
+    CHECK(location(b.post("/auth/send-code", {{"email", "dan@example.com"}})) ==
+          "/verify-code?email=dan%40example.com");
     auto mails = app.mail.to("dan@example.com");
     REQUIRE(mails.size() == 1);
     CHECK(mails[0].subject == "Sign up for eelchat");
@@ -165,4 +165,13 @@ TEST_CASE("the session cookie is HttpOnly, SameSite=Lax, 60 days, and Secure beh
 
     test::app_server secure([](config& cfg) { cfg.base_url = "https://chat.example.org"; });
     CHECK_THAT(cookie_of(secure), Catch::Contains("Secure"));
+}
+
+TEST_CASE("served over https, every answer tells the browser to use https only (HSTS)", "[pg][auth]") {
+    test::app_server plain;
+    CHECK(test::browser(plain.port()).get("/")[http::field::strict_transport_security].empty());
+    test::app_server secure([](config& cfg) { cfg.base_url = "https://chat.example.org"; });
+    test::browser b(secure.port());
+    CHECK(b.get("/")[http::field::strict_transport_security] == "max-age=31536000");
+    CHECK(b.get("/app")[http::field::strict_transport_security] == "max-age=31536000"); // a redirect too
 }

@@ -127,6 +127,9 @@ struct app_server {
         cfg.assets_dir = EELCHAT_ASSETS_DIR;
         cfg.base_url = "http://localhost:8080"; // only the path of emailed links is followed
         cfg.feeds_allow_private = true;         // the tests' feed server is on loopback
+        // Tests post quickly from one address; the posting limits have tests of their own that set them.
+        cfg.limits.messages_per_minute_per_user = 0;
+        cfg.limits.messages_per_minute_per_address = 0;
         if (tweak) tweak(cfg);
         auto shared = std::make_shared<shared_state>(
             shared_state{cfg, logger::null(), render::asset_store::load(cfg.assets_dir)});
@@ -142,6 +145,7 @@ struct app_server {
         net::server_options o;
         o.port = 0;
         o.threads = 2;
+        o.limits.max_connections_per_address = cfg.trust_proxy ? 0 : cfg.limits.http_connections_per_address;
         srv = std::make_unique<net::server>(
             o, [shared](boost::asio::io_context& ctx) { return std::make_unique<app>(ctx, shared); },
             logger::null());

@@ -43,7 +43,8 @@ public:
         // Deadlines come from the TCP layer's expiry (no WebSocket timeout options, which would clash).
         boost::beast::websocket::response_type res;
         boost::system::error_code ec;
-        co_await ws_.async_handshake(res, "localhost", target, boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        co_await ws_.async_handshake(res, "localhost", target,
+                                     boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         tcp.expires_never();
         co_return ec ? res.result_int() : 101u;
     }
@@ -90,6 +91,9 @@ public:
     // How many messages collect() has read so far; safe to read from another thread.
     std::size_t received() const { return received_.load(std::memory_order_acquire); }
     unsigned close_code() const { return ws_.reason().code; }
+    std::string close_reason() const {
+        return std::string(ws_.reason().reason.data(), ws_.reason().reason.size());
+    }
     const std::vector<std::string>& frames() const { return frames_; }
     const std::vector<std::int64_t>& seqs() const { return seqs_; }
 
