@@ -16,12 +16,16 @@ BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config git ca-certificates
     libboost1.81-dev libboost-json1.81-dev libpq-dev libssl-dev libkainjow-mustache-dev catch2
     libpugixml-dev zlib1g-dev
     postgresql acl curl)
-TEST_PACKAGES=(chromium python3 python3-aiosmtpd openssl)
+# The fuzz targets (scripts/fuzz) need clang with libFuzzer and the sanitizers, and llvm-symbolizer for
+# readable stack traces, besides the libraries of the parsers they link.
+FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev llvm-14 cmake ninja-build ccache pkg-config
+    libboost1.81-dev libssl-dev libpugixml-dev zlib1g-dev)
+TEST_PACKAGES=(chromium python3 python3-aiosmtpd openssl clang-14 libclang-rt-14-dev llvm-14)
 
-install_packages() {
-    local wanted=("$@") missing=()
-    command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
-    for p in "${wanted[@]}"; do
+# Installs the Debian packages among "$@" that are missing.
+install_debian_packages() {
+    local missing=()
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -30,6 +34,13 @@ install_packages() {
         "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
             "${missing[@]}" >/dev/null
     fi
+}
+
+# The Debian packages among "$@", Node.js, and the npm packages of package-lock.json.
+install_packages() {
+    local wanted=("$@")
+    command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
+    install_debian_packages "${wanted[@]}"
     # Front-end packages at the exact versions of package-lock.json.
     local stamp=$EELCHAT_ROOT/node_modules/.package-lock.json
     if [ ! -f "$stamp" ] || [ "$EELCHAT_ROOT/package-lock.json" -nt "$stamp" ]; then

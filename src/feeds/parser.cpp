@@ -62,7 +62,11 @@ std::optional<time_point> make_time(int y, int mo, int d, int h, int mi, int s, 
     const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!ymd.ok()) return std::nullopt;
     if (s == 60) s = 59; // a leap second
-    return sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} - minutes{offset_minutes};
+    const sys_seconds t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} - minutes{offset_minutes};
+    // system_clock counts nanoseconds in 64 bits, about 1678 to 2261: a date beyond ("9999-12-31", a
+    // common "never") has no time_point, and converting it would overflow.
+    if (t < ceil<seconds>(time_point::min()) || t > floor<seconds>(time_point::max())) return std::nullopt;
+    return time_point(t);
 }
 
 // "+0200", "-05:00", "GMT", "EST"...; nullopt for an unknown form.
@@ -121,10 +125,11 @@ std::optional<time_point> rfc822(std::string_view s) {
     auto d = digits(day_token, pos, day_token.size() == 1 ? 1 : 2);
     const int mo = month_of(tokens[k + 1]);
     const std::string_view year_token = tokens[k + 2];
+    // Checked before reading it: a longer run of digits would overflow the int.
+    if (year_token.size() != 2 && year_token.size() != 4) return std::nullopt;
     pos = 0;
     auto y = digits(year_token, pos, year_token.size());
-    if (!d || pos != year_token.size() || mo == 0 || !y || (year_token.size() != 2 && year_token.size() != 4))
-        return std::nullopt;
+    if (!d || pos != year_token.size() || mo == 0 || !y) return std::nullopt;
     int year = *y;
     if (year_token.size() == 2) year += year < 50 ? 2000 : 1900;
     const std::string_view t = tokens[k + 3];

@@ -32,11 +32,12 @@ struct feed_error {
 boost::system::result<parsed_feed, feed_error> parse_feed(std::string_view xml);
 
 // RFC 822 / RFC 1123 dates as RSS uses them ("Sat, 25 May 2024 15:49:51 GMT", "+0200", "EST", 2-digit
-// years, no day name, no seconds), falling back to RFC 3339; nullopt when neither parses.
+// years, no day name, no seconds), falling back to RFC 3339; nullopt when neither parses, or for a date
+// outside what system_clock holds (before 1678 or after 2261).
 std::optional<std::chrono::system_clock::time_point> parse_rfc822_date(std::string_view s);
 
 // RFC 3339 dates as Atom uses them ("2024-05-25T15:49:51Z", fractions, "+02:00"; a date alone is
-// midnight UTC), falling back to RFC 822; nullopt when neither parses.
+// midnight UTC), falling back to RFC 822; nullopt when neither parses or the date is out of range.
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339_date(std::string_view s);
 
 } // namespace eelchat::feeds

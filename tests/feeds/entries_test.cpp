@@ -176,6 +176,22 @@ TEST_CASE("RSS and Atom dates in their many spellings", "[unit][feed]") {
     CHECK_FALSE(feeds::parse_rfc3339_date(""));
 }
 
+// Both were signed overflows under UBSan (tests/fuzz/feed_parser); the inputs are in its corpus.
+TEST_CASE("dates system_clock cannot hold, and years of many digits, are no dates", "[unit][feed]") {
+    CHECK_FALSE(feeds::parse_rfc3339_date("9999-12-31T23:59:59Z")); // overflowed the nanosecond count
+    CHECK_FALSE(feeds::parse_rfc822_date("Fri, 31 Dec 9999 23:59:59 GMT"));
+    CHECK_FALSE(feeds::parse_rfc822_date("1 Jan 1600 00:00:00 UT"));
+    CHECK(feeds::parse_rfc3339_date("2261-12-31T23:59:59Z") == utc(2261, 12, 31, 23, 59, 59));
+    CHECK(feeds::parse_rfc3339_date("1678-01-01") == utc(1678, 1, 1, 0, 0, 0));
+    CHECK_FALSE(feeds::parse_rfc822_date("Sat, 25 May 20240000000000 15:49:51 GMT")); // overflowed an int
+
+    auto r = feeds::parse_feed("<rss><channel><item><guid>a</guid><pubDate>Fri, 31 Dec 9999 23:59:59 GMT"
+                               "</pubDate></item></channel></rss>");
+    REQUIRE(r.has_value());
+    REQUIRE(r->entries.size() == 1);
+    CHECK_FALSE(r->entries[0].date); // undated, like a date that does not parse
+}
+
 // --- HTML to text -----------------------------------------------------------------------------------
 
 TEST_CASE("HTML becomes text: tags stripped and blocks on their own lines and scripts dropped",
