@@ -16,14 +16,16 @@ class connection_caps : public std::enable_shared_from_this<connection_caps> {
 public:
     using ticket = std::shared_ptr<void>;
 
-    // A place for `key`, or nullptr when it already holds `cap` (cap 0: no limit, always a ticket).
+    // A place for `key`, or nullptr when it already holds `cap` (cap 0: no limit, nothing counted, always
+    // a ticket).
     ticket acquire(std::string_view key, std::size_t cap);
 
     std::size_t count(std::string_view key) const;
 
-private:
-    void release(const std::string& key);
+    // A ticket's place, given back (called when its last copy goes).
+    void give_back(const std::string& key);
 
+private:
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::size_t> open_;
 };

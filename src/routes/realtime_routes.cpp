@@ -32,6 +32,8 @@ socket_places take_socket_places(request_context& ctx, const signed_in_user& use
     if (!by_user) return {nullptr, "too many open connections for this account; close other tabs"};
     auto by_address = l.sockets->acquire("address:" + client_bucket(ctx), l.cfg.ws_per_address);
     if (!by_address) return {nullptr, "too many open connections from your network"};
+    if (l.cfg.ws_per_address == 0) return {std::move(by_user), {}}; // the other ticket counts nothing
+    if (l.cfg.ws_per_user == 0) return {std::move(by_address), {}};
     auto both = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(
         std::move(by_user), std::move(by_address));
     return {std::move(both), {}};
