@@ -58,6 +58,10 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
       housekeeping_timer_(ctx) {
     routes::add_health_routes(router_);
     routes::add_auth_routes(router_);
+    // Fixed paths first: the router takes the first match, and "/community/new" also fits "/community/:id".
+    routes::add_community_routes(router_);
+    routes::add_channel_routes(router_);
+    routes::add_message_routes(router_);
     routes::add_chat_routes(router_);
     routes::add_realtime_routes(router_);
     shared_->hub->attach(ctx.get_executor(), &subscribers_);

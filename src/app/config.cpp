@@ -67,6 +67,8 @@ std::vector<limit_variable> limit_variables(limits::settings& l) {
         {"SIGNIN_CODE_GUESSES_PER_DAY", 1, 100000, count(l.signin_code_guesses_per_day)},
         {"FEEDS_MAX_PER_CHANNEL", 1, 100000, count(l.feeds_per_channel)},
         {"FEEDS_MAX_PER_USER", 1, 100000, count(l.feeds_per_user)},
+        {"REACTIONS_MAX_KINDS_PER_MESSAGE", 1, 1000, count(l.reaction_kinds_per_message)},
+        {"DIRECT_MAX_PEOPLE", 2, 1000, count(l.direct_max_people)},
     };
 }
 

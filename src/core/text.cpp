@@ -227,6 +227,10 @@ std::string normalize_newlines(std::string_view s) {
 }
 
 std::optional<std::string> clean_display_name(std::string_view s) {
+    return clean_line(s, 50);
+}
+
+std::optional<std::string> clean_line(std::string_view s, std::size_t max_chars) {
     if (!valid_utf8(s)) return std::nullopt;
 
     // Trim whole code points: find the first and the end of the last non-blank one.
@@ -247,7 +251,7 @@ std::optional<std::string> clean_display_name(std::string_view s) {
         if (is_control(c) || is_layout_control(c)) return std::nullopt;
         ++count;
     }
-    if (count > 50) return std::nullopt;
+    if (count > max_chars) return std::nullopt;
     return std::string(name);
 }
 

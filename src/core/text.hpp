@@ -51,6 +51,8 @@ std::string normalize_newlines(std::string_view s);
 // paragraph separators and no bidirectional embedding, override or isolate controls (which would reorder
 // the text shown after the name). Nullopt otherwise.
 std::optional<std::string> clean_display_name(std::string_view s);
+// The same rules for any one-line name: 1..max_chars code points (community and channel names, topics).
+std::optional<std::string> clean_line(std::string_view s, std::size_t max_chars);
 
 // Whether a (clean) display name reads as one of the names eelchat shows for others than members:
 // "System", "eelchat", "Admin", "Administrator", "Moderator", "Former member", or "User" followed by

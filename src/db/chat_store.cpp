@@ -14,33 +14,6 @@ membership_row membership_at(const pg_result& r, int row) {
 }
 
 
-// The columns of a rendered message, read through the author's membership to their display name.
-constexpr std::string_view message_columns =
-    "SELECT m.id, m.seq, m.membership_id, u.display_name, m.is_system, m.text,"
-    " to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " to_char(m.created_at AT TIME ZONE 'UTC', 'FMDD Mon FMHH12:MI AM')"
-    " FROM messages m"
-    " LEFT JOIN memberships ms ON ms.id = m.membership_id"
-    " LEFT JOIN users u ON u.id = ms.user_id";
-
-std::vector<message_row> message_rows(const pg_result& r) {
-    std::vector<message_row> out;
-    out.reserve(static_cast<std::size_t>(r.rows()));
-    for (int i = 0; i < r.rows(); ++i) {
-        message_row m;
-        m.id = std::string(r.get(i, 0));
-        m.seq = to_int(r.get(i, 1)).value_or(0);
-        m.membership_id = optional_text(r, i, 2);
-        m.display_name = optional_text(r, i, 3);
-        m.is_system = r.get(i, 4) == "t";
-        m.text = std::string(r.get(i, 5));
-        m.created_iso = std::string(r.get(i, 6));
-        m.created_label = std::string(r.get(i, 7));
-        out.push_back(std::move(m));
-    }
-    return out;
-}
-
 } // namespace
 
 asio::awaitable<result<std::vector<membership_row>>> list_memberships(pool& db, std::string user_id) {
@@ -59,19 +32,26 @@ asio::awaitable<result<std::vector<membership_row>>> list_memberships(pool& db, 
 asio::awaitable<result<std::optional<community_access_row>>>
 find_community_access(pool& db, std::string user_id, std::string community_id, std::optional<std::string> channel_id) {
     auto args = params(std::move(community_id), std::move(user_id), std::move(channel_id));
-    auto r = co_await db.query("SELECT c.id, c.title, m.id, 'admin' = ANY(m.roles), ch.id, ch.title"
-                               " FROM communities c"
-                               " LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $2"
-                               " LEFT JOIN channels ch ON ch.community_id = c.id AND ch.id = $3"
-                               " WHERE c.id = $1",
-                               std::move(args));
+    auto r = co_await db.query(
+        "SELECT c.id, c.title, m.id, 'admin' = ANY(m.roles), ch.id, ch.title, ch.kind, ch.topic,"
+        " EXISTS (SELECT 1 FROM channel_members cm WHERE cm.channel_id = ch.id AND cm.membership_id = m.id),"
+        " EXISTS (SELECT 1 FROM community_bans b WHERE b.community_id = c.id AND b.user_id = $2)"
+        " FROM communities c"
+        " LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $2"
+        " LEFT JOIN channels ch ON ch.community_id = c.id AND ch.id = $3"
+        " WHERE c.id = $1",
+        std::move(args));
     if (!r) co_return r.error();
     if (r->rows() == 0) co_return std::optional<community_access_row>();
     community_access_row a;
     a.community = community_row{std::string(r->get(0, 0)), std::string(r->get(0, 1))};
     if (auto m = optional_text(*r, 0, 2))
         a.membership = membership_row{std::move(*m), a.community.id, a.community.title, r->get(0, 3) == "t"};
-    if (auto ch = optional_text(*r, 0, 4)) a.channel = channel_row{std::move(*ch), std::string(r->get(0, 5))};
+    if (auto ch = optional_text(*r, 0, 4))
+        a.channel = channel_row{std::move(*ch), std::string(r->get(0, 5)), std::string(r->get(0, 6)),
+                                std::string(r->get(0, 7))};
+    a.channel_member = r->get(0, 8) == "t";
+    a.banned = r->get(0, 9) == "t";
     co_return std::optional<community_access_row>(std::move(a));
 }
 
@@ -86,95 +66,67 @@ asio::awaitable<result<std::string>> create_community(pool& db, std::string user
     co_return std::string(r->get(0, 0));
 }
 
-asio::awaitable<result<void>> join_community(pool& db, std::string user_id, std::string community_id) {
+asio::awaitable<result<bool>> join_community(pool& db, std::string user_id, std::string community_id) {
     auto args = params(std::move(user_id), std::move(community_id));
-    auto r = co_await db.query("INSERT INTO memberships (user_id, community_id) VALUES ($1, $2)"
-                               " ON CONFLICT (user_id, community_id) DO NOTHING",
+    auto r = co_await db.query("WITH ok AS (SELECT NOT EXISTS (SELECT 1 FROM community_bans"
+                               "   WHERE community_id = $2 AND user_id = $1) AS yes),"
+                               " ins AS (INSERT INTO memberships (user_id, community_id) SELECT $1, $2 FROM ok"
+                               "   WHERE ok.yes ON CONFLICT (user_id, community_id) DO NOTHING)"
+                               " SELECT yes FROM ok",
                                std::move(args));
+    if (!r) co_return failure<bool>(r.error());
+    co_return r->rows() > 0 && r->get(0, 0) == "t";
+}
+
+asio::awaitable<result<void>> rename_community(pool& db, std::string community_id, std::string title) {
+    // Channels are bumped in id order (as the message batcher locks them), then each gets its event.
+    auto args = params(std::move(community_id), std::move(title));
+    auto r = co_await db.query(
+        "WITH upd AS (UPDATE communities SET title = $2 WHERE id = $1 RETURNING id),"
+        " locked AS MATERIALIZED (SELECT ch.id FROM channels ch, upd WHERE ch.community_id = upd.id"
+        "   ORDER BY ch.id FOR UPDATE OF ch),"
+        " bump AS (UPDATE channels ch SET last_seq = ch.last_seq + 1 FROM locked WHERE ch.id = locked.id"
+        "   RETURNING ch.id, ch.last_seq)"
+        " INSERT INTO channel_events (channel_id, seq, kind, subject_id)"
+        " SELECT id, last_seq, 'renamed', $1 FROM bump",
+        std::move(args));
     if (!r) co_return r.error();
     co_return result<void>();
 }
 
-asio::awaitable<result<std::vector<channel_row>>> list_channels(pool& db, std::string community_id) {
+asio::awaitable<result<std::vector<member_row>>> community_members(pool& db, std::string community_id) {
     auto args = params(std::move(community_id));
-    auto r = co_await db.query("SELECT id, title FROM channels WHERE community_id = $1 ORDER BY title, id",
+    auto r = co_await db.query("SELECT m.id, m.user_id, u.display_name, 'admin' = ANY(m.roles)"
+                               " FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.community_id = $1"
+                               " ORDER BY coalesce(u.display_name, 'User ' || left(m.id::text, 4)), m.id",
                                std::move(args));
     if (!r) co_return r.error();
-    std::vector<channel_row> out;
-    for (int i = 0; i < r->rows(); ++i) out.push_back({std::string(r->get(i, 0)), std::string(r->get(i, 1))});
+    std::vector<member_row> out;
+    out.reserve(static_cast<std::size_t>(r->rows()));
+    for (int i = 0; i < r->rows(); ++i)
+        out.push_back(member_row{std::string(r->get(i, 0)), std::string(r->get(i, 1)), optional_text(*r, i, 2),
+                                 r->get(i, 3) == "t"});
     co_return out;
 }
 
-asio::awaitable<result<std::string>> create_channel(pool& db, std::string community_id, std::string title) {
-    auto args = params(std::move(community_id), std::move(title));
-    auto r = co_await db.query("INSERT INTO channels (community_id, title) VALUES ($1, $2) RETURNING id",
+asio::awaitable<result<bool>> remove_member(pool& db, std::string community_id, std::string membership_id) {
+    auto args = params(std::move(community_id), std::move(membership_id));
+    auto r = co_await db.query("WITH gone AS (DELETE FROM memberships WHERE id = $2 AND community_id = $1"
+                               "   RETURNING user_id),"
+                               " ban AS (INSERT INTO community_bans (community_id, user_id)"
+                               "   SELECT $1, user_id FROM gone ON CONFLICT DO NOTHING)"
+                               " SELECT count(*) FROM gone",
                                std::move(args));
-    if (!r) co_return r.error();
-    co_return std::string(r->get(0, 0));
+    if (!r) co_return failure<bool>(r.error());
+    co_return r->get(0, 0) != "0";
 }
 
-asio::awaitable<result<bool>> delete_channel(pool& db, std::string community_id, std::string channel_id) {
-    auto args = params(std::move(community_id), std::move(channel_id));
-    auto r = co_await db.query("DELETE FROM channels WHERE id = $2 AND community_id = $1",
+asio::awaitable<result<bool>> make_admin(pool& db, std::string community_id, std::string membership_id) {
+    auto args = params(std::move(community_id), std::move(membership_id));
+    auto r = co_await db.query("UPDATE memberships SET roles = ARRAY['admin'] WHERE id = $2 AND community_id = $1",
                                std::move(args));
     if (!r) co_return failure<bool>(r.error());
     co_return r->affected_rows() == 1;
-}
-
-asio::awaitable<result<std::vector<message_row>>> recent_messages(pool& db, std::string channel_id,
-                                                                  std::optional<std::int64_t> before_seq,
-                                                                  int limit) {
-    // The newest `limit` below the cursor, read backwards along (channel_id, seq), then put in order.
-    auto args = params(std::move(channel_id), before_seq ? std::optional<std::string>(std::to_string(*before_seq)) : std::nullopt,
-               limit);
-    static const std::string sql = "SELECT * FROM (" + std::string(message_columns) +
-                                   " WHERE m.channel_id = $1 AND ($2::bigint IS NULL OR m.seq < $2::bigint)"
-                                   " ORDER BY m.seq DESC LIMIT $3) newest ORDER BY seq";
-    auto r = co_await db.query(sql, std::move(args));
-    if (!r) co_return r.error();
-    co_return message_rows(*r);
-}
-
-asio::awaitable<result<std::vector<message_row>>> messages_after(pool& db, std::string channel_id, std::int64_t after,
-                                                                 int limit) {
-    auto args = params(std::move(channel_id), after, limit);
-    static const std::string sql =
-        std::string(message_columns) + " WHERE m.channel_id = $1 AND m.seq > $2::bigint ORDER BY m.seq LIMIT $3";
-    auto r = co_await db.query(sql, std::move(args));
-    if (!r) co_return r.error();
-    co_return message_rows(*r);
-}
-
-asio::awaitable<result<std::optional<std::int64_t>>> channel_last_seq(pool& db, std::string channel_id) {
-    auto args = params(std::move(channel_id));
-    auto r = co_await db.query("SELECT last_seq FROM channels WHERE id = $1", std::move(args));
-    if (!r) co_return r.error();
-    if (r->rows() == 0) co_return std::optional<std::int64_t>();
-    co_return std::optional<std::int64_t>(to_int(r->get(0, 0)).value_or(0));
-}
-
-asio::awaitable<result<posted_message>> post_message(pool& db, std::string channel_id, std::string membership_id,
-                                                     std::string text, std::string client_id) {
-    // One statement: bump the channel's counter (its row lock orders concurrent posts) and insert with the
-    // new number. A duplicate client id makes the INSERT fail with unique_violation, which rolls the bump
-    // back too, so numbers stay gap-free.
-    auto args = params(channel_id, membership_id, std::move(text), client_id);
-    auto r = co_await db.query(
-        "WITH c AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)"
-        " INSERT INTO messages (channel_id, seq, membership_id, text, client_id)"
-        " SELECT $1, c.last_seq, $2, $3, $4 FROM c RETURNING id, seq",
-        std::move(args));
-    if (!r && r.error() == sqlstate::unique_violation) {
-        auto args = params(std::move(membership_id), std::move(client_id));
-        auto earlier = co_await db.query("SELECT id, seq FROM messages WHERE membership_id = $1 AND client_id = $2",
-                                         std::move(args));
-        if (!earlier) co_return earlier.error();
-        if (earlier->rows() == 0) co_return make_error_code(errc::protocol_error);
-        co_return posted_message{std::string(earlier->get(0, 0)), to_int(earlier->get(0, 1)).value_or(0), true};
-    }
-    if (!r) co_return r.error();
-    if (r->rows() == 0) co_return make_error_code(sqlstate::foreign_key_violation); // the channel is gone
-    co_return posted_message{std::string(r->get(0, 0)), to_int(r->get(0, 1)).value_or(0), false};
 }
 
 } // namespace eelchat::db

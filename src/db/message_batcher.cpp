@@ -26,7 +26,7 @@ namespace {
 // two batches touching the same channels can never deadlock.
 constexpr std::string_view batch_sql =
     "WITH input AS MATERIALIZED ("
-    "   SELECT * FROM json_to_recordset($1::json) AS x(i int, c uuid, m uuid, t text, k uuid)),"
+    "   SELECT * FROM json_to_recordset($1::json) AS x(i int, c uuid, m uuid, t text, k uuid, h text, p uuid)),"
     " fresh AS (SELECT x.* FROM input x WHERE NOT EXISTS ("
     "   SELECT 1 FROM messages e WHERE e.membership_id = x.m AND e.client_id = x.k)),"
     " counts AS (SELECT c, count(*) AS n FROM fresh GROUP BY c),"
@@ -34,22 +34,21 @@ constexpr std::string_view batch_sql =
     "   ORDER BY ch.id FOR UPDATE OF ch),"
     " bump AS (UPDATE channels ch SET last_seq = ch.last_seq + counts.n FROM counts, locked"
     "   WHERE ch.id = counts.c AND locked.id = ch.id RETURNING ch.id, ch.last_seq, counts.n),"
-    " ins AS (INSERT INTO messages (channel_id, seq, membership_id, text, client_id)"
-    "   SELECT f.c, b.last_seq - b.n + row_number() OVER (PARTITION BY f.c ORDER BY f.i), f.m, f.t, f.k"
-    "   FROM fresh f JOIN bump b ON b.id = f.c RETURNING id, seq, membership_id, client_id)"
+    " ins AS (INSERT INTO messages (channel_id, seq, membership_id, text, client_id, html, parent_id)"
+    "   SELECT f.c, b.last_seq - b.n + row_number() OVER (PARTITION BY f.c ORDER BY f.i), f.m, f.t, f.k, f.h, f.p"
+    "   FROM fresh f JOIN bump b ON b.id = f.c RETURNING id, seq, membership_id, client_id, parent_id),"
+    " parents AS (UPDATE messages p SET reply_count = p.reply_count + r.n"
+    "   FROM (SELECT parent_id, count(*) AS n FROM ins WHERE parent_id IS NOT NULL GROUP BY parent_id) r"
+    "   WHERE p.id = r.parent_id)"
     " SELECT x.i, ins.id, ins.seq FROM input x JOIN ins ON ins.membership_id = x.m AND ins.client_id = x.k";
 
 } // namespace
 
 struct message_batcher::item {
-    item(const asio::any_io_executor& ex, std::string c, std::string m, std::string t, std::string k)
-        : channel_id(std::move(c)), membership_id(std::move(m)), text(std::move(t)), client_id(std::move(k)),
-          done(ex, asio::steady_timer::time_point::max()) {}
+    item(const asio::any_io_executor& ex, new_message m)
+        : message(std::move(m)), done(ex, asio::steady_timer::time_point::max()) {}
 
-    std::string channel_id;
-    std::string membership_id;
-    std::string text;
-    std::string client_id;
+    new_message message;
     std::optional<result<posted_message>> outcome;
     asio::steady_timer done; // cancelled when the outcome is known
 
@@ -64,12 +63,9 @@ message_batcher::message_batcher(pool& db, logger log, message_batcher_options o
 
 message_batcher::~message_batcher() = default;
 
-asio::awaitable<result<posted_message>> message_batcher::post(std::string channel_id,
-                                                              std::string membership_id, std::string text,
-                                                              std::string client_id) {
+asio::awaitable<result<posted_message>> message_batcher::post(new_message m) {
     if (queue_.size() >= opts_.max_pending) co_return make_error_code(errc::pool_timeout);
-    auto it = std::make_shared<item>(db_.get_executor(), std::move(channel_id), std::move(membership_id),
-                                     std::move(text), std::move(client_id));
+    auto it = std::make_shared<item>(db_.get_executor(), std::move(m));
     queue_.push_back(it);
     if (writers_ < opts_.max_writers) {
         ++writers_;
@@ -99,7 +95,7 @@ asio::awaitable<void> message_batcher::write_loop() {
 }
 
 asio::awaitable<void> message_batcher::write_alone(std::shared_ptr<item> it) {
-    auto r = co_await post_message(db_, it->channel_id, it->membership_id, it->text, it->client_id);
+    auto r = co_await post_message(db_, it->message);
     it->finish(std::move(r));
 }
 
@@ -111,16 +107,19 @@ asio::awaitable<void> message_batcher::write_batch(std::vector<std::shared_ptr<i
     boost::json::array rows;
     std::vector<std::shared_ptr<item>> sent;
     for (auto& it : batch) {
-        if (!keys.emplace(it->membership_id, it->client_id).second) {
+        const auto& m = it->message;
+        if (!keys.emplace(m.membership_id, m.client_id).second) {
             later.push_back(std::move(it));
             continue;
         }
         boost::json::object row;
         row["i"] = sent.size();
-        row["c"] = it->channel_id;
-        row["m"] = it->membership_id;
-        row["t"] = it->text;
-        row["k"] = it->client_id;
+        row["c"] = m.channel_id;
+        row["m"] = m.membership_id;
+        row["t"] = m.text;
+        row["k"] = m.client_id;
+        if (m.html) row["h"] = *m.html;
+        if (m.parent_id) row["p"] = *m.parent_id;
         rows.push_back(std::move(row));
         sent.push_back(std::move(it));
     }

@@ -9,7 +9,7 @@
 #pragma once
 
 #include "core/log.hpp"
-#include "db/chat_store.hpp"
+#include "db/message_store.hpp"
 #include "db/error.hpp"
 #include "db/pool.hpp"
 
@@ -41,8 +41,7 @@ public:
     // foreign_key_violation when the channel is gone), possibly written together with other messages.
     // Completes when the message is durably stored or has failed. Cancellation: none; the message is
     // written even if the caller goes away.
-    boost::asio::awaitable<result<posted_message>> post(std::string channel_id, std::string membership_id,
-                                                        std::string text, std::string client_id);
+    boost::asio::awaitable<result<posted_message>> post(new_message m);
 
     // Messages waiting for a writer, and statements in flight (for tests and logs).
     std::size_t pending() const noexcept { return queue_.size(); }

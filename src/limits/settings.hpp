@@ -40,6 +40,12 @@ struct settings {
     // user administers).
     unsigned feeds_per_channel = 20;
     unsigned feeds_per_user = 50;
+
+    // Different emoji on one message (REACTIONS_MAX_KINDS_PER_MESSAGE); people in one direct
+    // conversation, its starter included (DIRECT_MAX_PEOPLE). Edits, deletions and reactions count
+    // against the posting rates above, like messages: each is an event every open page receives.
+    unsigned reaction_kinds_per_message = 40;
+    unsigned direct_max_people = 16;
 };
 
 } // namespace eelchat::limits

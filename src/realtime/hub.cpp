@@ -1,6 +1,6 @@
 #include "realtime/hub.hpp"
 
-#include "db/chat_store.hpp"
+#include "db/channel_history.hpp"
 #include "db/listener.hpp"
 #include "db/params.hpp"
 #include "db/pool.hpp"
@@ -41,7 +41,8 @@ struct hub::impl : std::enable_shared_from_this<impl> {
 
     struct channel_state {
         int refs = 0;
-        std::int64_t delivered = 0; // every message up to this one has been posted to the workers
+        std::int64_t delivered = 0; // every event up to this one has been posted to the workers
+        std::string href;           // the channel's address, under which its messages' actions live
         bool reading = false;
         bool dirty = false; // more was announced while reading
     };
@@ -81,7 +82,7 @@ struct hub::impl : std::enable_shared_from_this<impl> {
             auto it = channels.find(channel_id);
             if (it == channels.end()) co_return;
             const std::int64_t from = it->second.delivered;
-            auto rows = co_await db::messages_after(pool, channel_id, from, read_batch);
+            auto rows = co_await db::events_after(pool, channel_id, from, read_batch);
             it = channels.find(channel_id); // the map may have changed while we waited
             if (it == channels.end()) co_return;
             auto& st = it->second;
@@ -95,8 +96,8 @@ struct hub::impl : std::enable_shared_from_this<impl> {
             if (!rows->empty() && st.delivered == from) {
                 auto batch = std::make_shared<std::vector<delivery>>();
                 batch->reserve(rows->size());
-                for (const auto& m : *rows)
-                    batch->push_back(delivery{m.seq, realtime::message_frame(tpl, m)});
+                for (const auto& e : *rows)
+                    batch->push_back(delivery{e.seq, realtime::event_frame(tpl, e, st.href)});
                 st.delivered = rows->back().seq;
                 to_workers([channel_id, batch](subscriber_registry& r) { r.deliver(channel_id, *batch); });
             }
@@ -155,6 +156,14 @@ struct hub::impl : std::enable_shared_from_this<impl> {
         } else if (kind == 's') {
             std::string hash(rest);
             to_workers([hash](subscriber_registry& r) { r.session_ended(hash); });
+        } else if (kind == 'x') {
+            auto colon = rest.find(':');
+            if (colon == std::string_view::npos) return;
+            std::string channel_id(rest.substr(0, colon));
+            std::string membership(rest.substr(colon + 1));
+            to_workers([channel_id, membership](subscriber_registry& r) {
+                r.channel_member_ended(channel_id, membership);
+            });
         } else if (kind == 'k') {
             std::string membership(rest);
             to_workers([membership](subscriber_registry& r) { r.membership_ended(membership); });
@@ -162,12 +171,13 @@ struct hub::impl : std::enable_shared_from_this<impl> {
     }
 
     asio::awaitable<db::result<std::int64_t>> track(std::string channel_id) {
-        auto last = co_await db::channel_last_seq(pool, channel_id);
-        if (!last) co_return last.error();
-        if (!*last) co_return db::failure<std::int64_t>(make_error_code(db::sqlstate::foreign_key_violation));
+        auto position = co_await db::find_channel_position(pool, channel_id);
+        if (!position) co_return position.error();
+        if (!*position) co_return db::failure<std::int64_t>(make_error_code(db::sqlstate::foreign_key_violation));
         auto& st = channels[channel_id];
         if (st.refs++ == 0) {
-            st.delivered = **last;
+            st.delivered = (*position)->last_seq;
+            st.href = "/community/" + (*position)->community_id + "/channel/" + channel_id;
             // Anything committed between that read and now was announced before we listened for this
             // channel: read forward once so it is not left waiting for the next message.
             spawn_read(channel_id);

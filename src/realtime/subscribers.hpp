@@ -85,6 +85,8 @@ public:
     // A signed-in session ended, or a membership did: their sockets close (policy: 1008).
     void session_ended(const std::string& session_hash);
     void membership_ended(const std::string& membership_id);
+    // Someone was taken out of a private channel or direct conversation: their sockets of it close.
+    void channel_member_ended(const std::string& channel_id, const std::string& membership_id);
     // Graceful shutdown: every socket closes with 1012 so browsers reconnect (to another instance).
     void close_all_for_restart();
 

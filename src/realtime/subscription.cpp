@@ -1,6 +1,6 @@
 #include "realtime/subscription.hpp"
 
-#include "db/chat_store.hpp"
+#include "db/channel_history.hpp"
 #include "net/ws_session.hpp"
 #include "realtime/frames.hpp"
 #include "realtime/hub.hpp"
@@ -32,7 +32,7 @@ constexpr std::size_t catch_up_high_water = 256;
 // Registers with the hub, then replays from the database what the browser has not seen, then lets the
 // live messages that queued up meanwhile through.
 asio::awaitable<void> catch_up(worker_parts parts, std::shared_ptr<subscriber> sub,
-                               std::optional<std::int64_t> cursor) {
+                               std::optional<std::int64_t> cursor, std::string href) {
     auto last = co_await parts.hub.track(sub->channel_id());
     if (!last) {
         if (last.error() == db::sqlstate::foreign_key_violation) {
@@ -60,14 +60,14 @@ asio::awaitable<void> catch_up(worker_parts parts, std::shared_ptr<subscriber> s
         co_return;
     }
     for (;;) {
-        auto rows = co_await db::messages_after(parts.db, sub->channel_id(), from, catch_up_batch);
+        auto rows = co_await db::events_after(parts.db, sub->channel_id(), from, catch_up_batch);
         if (sub->gone()) co_return;
         if (!rows) {
             sub->close(websocket::close_code::internal_error, "database unavailable; retrying");
             co_return;
         }
-        for (const auto& m : *rows)
-            sub->send_caught_up(m.seq, message_frame(parts.tpl, m));
+        for (const auto& e : *rows)
+            sub->send_caught_up(e.seq, event_frame(parts.tpl, e, href));
         if (!rows->empty()) from = rows->back().seq;
         if (rows->size() < static_cast<std::size_t>(catch_up_batch)) break;
         // Let the writer drain before the next page (bounded by the socket's own timeouts: a reader that
@@ -97,9 +97,10 @@ void start_subscription(const worker_parts& parts, subscription_request request,
     auto sub =
         std::make_shared<subscriber>(ws, std::move(request.channel_id), std::move(request.session_hash),
                                      std::move(request.membership_id), 0);
-    auto on_open = [parts, sub, cursor = request.cursor](const std::shared_ptr<net::ws_session>&) {
+    auto on_open = [parts, sub, cursor = request.cursor,
+                    href = std::move(request.href)](const std::shared_ptr<net::ws_session>&) {
         parts.subscribers.add(sub);
-        asio::co_spawn(sub->ws().get_executor(), catch_up(parts, sub, cursor),
+        asio::co_spawn(sub->ws().get_executor(), catch_up(parts, sub, cursor, href),
                        log_exceptions{parts.log, "catch_up_failed"});
     };
     // The session holds this handler and the subscriber holds the session: the cycle ends when it runs.

@@ -30,9 +30,10 @@ class subscriber_registry;
 // What the upgrade request asked for and the route checked.
 struct subscription_request {
     std::string channel_id;
+    std::string href;                   // the channel's address (/community/C/channel/X)
     std::string session_hash;           // the session's sockets close when it signs out
     std::string membership_id;          // and when the membership ends
-    std::optional<std::int64_t> cursor; // ?after=N: the newest message the browser shows
+    std::optional<std::int64_t> cursor; // ?after=N: the last event the page applied
     std::chrono::seconds idle_timeout{60};
     std::shared_ptr<void> hold; // released when the socket's session ends (the route's connection caps)
 };

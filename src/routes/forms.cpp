@@ -118,6 +118,13 @@ std::optional<std::string_view> form_data::get(std::string_view key) const {
     return std::nullopt;
 }
 
+std::vector<std::string_view> form_data::get_all(std::string_view key) const {
+    std::vector<std::string_view> out;
+    for (const auto& [k, v] : fields_)
+        if (k == key) out.emplace_back(v);
+    return out;
+}
+
 std::optional<std::string_view> cookie_value(std::string_view header, std::string_view name) {
     if (name.empty()) return std::nullopt;
     while (!header.empty()) {

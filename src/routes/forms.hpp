@@ -36,6 +36,8 @@ public:
     // value by appending to the body). The view lives as long as this form_data.
     std::optional<std::string_view> get(std::string_view key) const;
     bool has(std::string_view key) const { return get(key).has_value(); }
+    // Every value of `key`, in order (a group of checkboxes).
+    std::vector<std::string_view> get_all(std::string_view key) const;
 
 private:
     std::vector<std::pair<std::string, std::string>> fields_;

@@ -54,7 +54,7 @@ asio::awaitable<checked<community_access>> load_community(request_context& ctx, 
     std::optional<std::string> no_channel;
     auto found = co_await load_access(ctx, user, std::move(no_channel));
     if (!found.ok()) co_return std::move(found).refusal();
-    co_return community_access{std::move(found->community), std::move(found->membership)};
+    co_return community_access{std::move(found->community), std::move(found->membership), false, found->banned};
 }
 
 asio::awaitable<checked<channel_access>> load_channel(request_context& ctx, const signed_in_user& user) {
@@ -71,7 +71,9 @@ asio::awaitable<checked<channel_access>> load_channel(request_context& ctx, cons
     }
     if (!found->channel) co_return not_found(ctx);
     channel_access out;
-    out.access = community_access{std::move(found->community), std::move(found->membership)};
+    out.access = community_access{std::move(found->community), std::move(found->membership),
+                                  found->channel_member, found->banned};
+    if (!conversations::may_read(found->channel->kind, out.access.reader())) co_return not_found(ctx);
     out.channel = std::move(*found->channel);
     co_return out;
 }

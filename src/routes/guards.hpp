@@ -3,6 +3,7 @@
 // instead (a redirect, 403, 404 or 503), so handlers read top to bottom.
 #pragma once
 
+#include "conversations/permissions.hpp"
 #include "db/chat_store.hpp"
 #include "routes/context.hpp"
 
@@ -39,7 +40,10 @@ boost::asio::awaitable<checked<signed_in_user>> require_user(request_context& ct
 struct community_access {
     db::community_row community;
     std::optional<db::membership_row> membership; // nullopt: signed in but not a member
+    bool channel_member = false; // among the loaded channel's own members (private, direct)
+    bool banned = false;         // an admin removed this user
     bool admin() const { return membership && membership->admin; }
+    conversations::reader reader() const { return {membership.has_value(), admin(), channel_member}; }
 };
 // The community named by the :id parameter (404 when malformed or unknown), with the user's membership.
 boost::asio::awaitable<checked<community_access>> load_community(request_context& ctx, const signed_in_user& user);
@@ -50,7 +54,8 @@ struct channel_access {
 };
 // The community of :id and its channel :cid, with the user's membership, in one query. Members only: a
 // non-member is sent to the community page (GET) or refused with 403 (changes). Malformed, unknown or
-// another community's channel: 404.
+// another community's channel: 404, and so is a private channel or direct conversation the member is
+// not in (conversations/permissions.hpp), so that its existence shows nowhere.
 boost::asio::awaitable<checked<channel_access>> load_channel(request_context& ctx, const signed_in_user& user);
 
 // Route combinators: run the guards in order and call `f` with what they found, or send the refusal.

@@ -1,5 +1,5 @@
 // GET /community/:id/channel/:cid/connect: a member's WebSocket for one channel. The route checks who may
-// connect (a member of the channel's community, from our own origin) and reads the browser's cursor
+// connect (a member who may read the channel, from our own origin) and reads the browser's cursor
 // (?after=N, the newest message it shows); realtime/subscription.hpp does the rest.
 #include "db/params.hpp"
 #include "limits/guards.hpp"
@@ -78,6 +78,7 @@ void add_realtime_routes(router& r) {
               state->hold = std::move(places.hold);
               state->idle_timeout = ctx.svc.limits.cfg.ws_idle_timeout;
               state->channel_id = channel.id;
+              state->href = "/community/" + access.community.id + "/channel/" + channel.id;
               state->session_hash = ctx.session->token_hash;
               state->membership_id = access.membership->id;
               std::string_view target = ctx.req.target();

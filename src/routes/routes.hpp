@@ -11,8 +11,14 @@ namespace eelchat::routes {
 void add_health_routes(router& r);
 // The landing page and passwordless sign-in (routes/auth_routes.cpp).
 void add_auth_routes(router& r);
-// The signed-in app: communities, channels, messages, profile (routes/chat_routes.cpp).
+// The signed-in app: home, channel pages, history, posting, profile (routes/chat_routes.cpp).
 void add_chat_routes(router& r);
+// Communities: create, join, rename, members and moderation (routes/community_routes.cpp).
+void add_community_routes(router& r);
+// Channels: create, delete, rename, private members, direct conversations (routes/channel_routes.cpp).
+void add_channel_routes(router& r);
+// A message's actions: edit, delete, reactions, thread (routes/message_routes.cpp).
+void add_message_routes(router& r);
 // The channel's WebSocket: live messages, with catch-up after a reconnect (routes/realtime_routes.cpp).
 void add_realtime_routes(router& r);
 

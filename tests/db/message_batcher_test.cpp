@@ -51,7 +51,7 @@ TEST_CASE("concurrent posts are stored once each, in posting order per channel, 
     std::vector<std::optional<db::result<db::posted_message>>> answers(posts + 3);
     int finished = 0;
     auto post = [&](int slot, std::string channel, std::string client) {
-        asio::co_spawn(ctx, batcher.post(std::move(channel), membership, "message " + std::to_string(slot), std::move(client)),
+        asio::co_spawn(ctx, batcher.post(db::new_message{std::move(channel), membership, "message " + std::to_string(slot), std::nullopt, std::nullopt, std::move(client)}),
                        [&, slot](std::exception_ptr e, db::result<db::posted_message> r) {
                            REQUIRE_FALSE(e);
                            answers[static_cast<std::size_t>(slot)] = std::move(r);

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, launchBrowser, artifacts, signIn } from './support.mjs';
+import { startServer, launchBrowser, artifacts, signIn, createCommunity, createChannel } from './support.mjs';
 
 let server, browser;
 before(async () => {
@@ -23,11 +23,9 @@ const signedIn = (email, viewport) => signIn(browser, server, email, viewport);
 test('sign in, create a community and a channel, post, and a second person joins and reads', { timeout: 120000 }, async () => {
   const alice = await signedIn('alice@example.com');
   const a = alice.page;
-  await a.getByRole('button', { name: 'New community' }).click();
-  await a.waitForURL(/\/community\/[0-9a-f-]{36}$/);
+  await createCommunity(a);
   const communityUrl = a.url();
-  await a.getByRole('button', { name: 'New channel' }).click();
-  await a.waitForURL(/\/channel\/[0-9a-f-]{36}$/);
+  await createChannel(a);
   const channelUrl = a.url();
 
   // Enter sends; Shift+Enter makes a new line inside the message.
@@ -76,9 +74,8 @@ test('sign in, create a community and a channel, post, and a second person joins
 test('an admin deletes a channel from the sidebar', { timeout: 120000 }, async () => {
   const carol = await signedIn('carol@example.com');
   const c = carol.page;
-  await c.getByRole('button', { name: 'New community' }).click();
-  await c.getByRole('button', { name: 'New channel' }).click();
-  await c.waitForURL(/\/channel\//);
+  await createCommunity(c);
+  await createChannel(c);
   const title = await c.locator('nav span.font-bold').innerText();
   c.once('dialog', (d) => d.accept());
   await c.getByRole('button', { name: `Delete ${title}` }).click();

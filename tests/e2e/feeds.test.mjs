@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
-import { startServer, launchBrowser, artifacts, signIn } from './support.mjs';
+import { startServer, launchBrowser, artifacts, signIn, createCommunity, createChannel } from './support.mjs';
 
 // A local feed server: one RSS feed whose newest item the test knows. Descriptions are HTML, escaped
 // into the XML as real feeds do.
@@ -69,11 +69,9 @@ test('an admin subscribes a channel to a feed and its newest entry appears live 
   const feedUrl = `http://127.0.0.1:${feeds.address().port}/eels.xml`;
   const alice = await signIn(browser, server, 'alice@example.com');
   const a = alice.page;
-  await a.getByRole('button', { name: 'New community' }).click();
-  await a.waitForURL(/\/community\/[0-9a-f-]{36}$/);
+  await createCommunity(a);
   const communityUrl = a.url();
-  await a.getByRole('button', { name: 'New channel' }).click();
-  await a.waitForURL(/\/channel\/[0-9a-f-]{36}$/);
+  await createChannel(a);
   const channelUrl = a.url();
 
   // Bob joins and keeps the channel open.

@@ -2,7 +2,7 @@
 // messages without reloading, and a page whose connection was cut gets what it missed, once, in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signIn } from './support.mjs';
+import { startServer, launchBrowser, signIn, createCommunity, createChannel } from './support.mjs';
 
 let a, b, browser;
 before(async () => {
@@ -28,9 +28,8 @@ const texts = (page) => page.locator('#messages .message p').allInnerTexts();
 
 test('messages appear live across instances, and after a cut connection nothing is missed or doubled', { timeout: 120000 }, async () => {
   const alice = await signedIn(a, 'alice@example.com');
-  await alice.page.getByRole('button', { name: 'New community' }).click();
-  await alice.page.getByRole('button', { name: 'New channel' }).click();
-  await alice.page.waitForURL(/\/channel\//);
+  await createCommunity(alice.page);
+  await createChannel(alice.page);
   const channelPath = new URL(alice.page.url()).pathname;
   const communityPath = channelPath.replace(/\/channel\/.*$/, '');
 

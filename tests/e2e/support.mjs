@@ -124,3 +124,21 @@ export async function signIn(browser, server, email, viewport) {
   await page.getByText('Select a community, or create a new one.').waitFor();
   return { context, page, problems };
 }
+
+// Creates a community from the sidebar's "New community" dialog (its Name field left empty gives the
+// numbered default) and waits for its page.
+export async function createCommunity(page, name) {
+  await page.getByRole('button', { name: 'New community' }).click();
+  if (name) await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Create community' }).click();
+  await page.waitForURL(/\/community\/[0-9a-f-]{36}$/);
+}
+
+// Creates a channel in the community shown, from the "New channel" dialog, and waits for its page.
+export async function createChannel(page, name, { isPrivate = false } = {}) {
+  await page.getByRole('button', { name: 'New channel' }).click();
+  if (name) await page.getByLabel('Name').fill(name);
+  if (isPrivate) await page.getByLabel('Private').check();
+  await page.getByRole('button', { name: 'Create channel' }).click();
+  await page.waitForURL(/\/channel\/[0-9a-f-]{36}$/);
+}

@@ -16,7 +16,7 @@ set -u
 root=${1:-$(dirname "$0")/../..}
 cd "$root/src" || exit 2
 
-features="realtime feeds mail limits"
+features="realtime feeds mail limits conversations"
 declare -A allowed=(
     [core]="core"
     [net]="core net"

@@ -1,0 +1,111 @@
+#include "routes/posting.hpp"
+
+#include "core/crypto.hpp"
+#include "db/message_batcher.hpp"
+#include "db/message_store.hpp"
+#include "feeds/commands.hpp"
+#include "limits/guards.hpp"
+#include "render/markdown.hpp"
+#include "render/page.hpp"
+#include "routes/responses.hpp"
+#include "routes/session.hpp"
+#include "routes/shell.hpp"
+
+namespace eelchat::routes {
+
+namespace asio = boost::asio;
+
+std::string_view message_problem_text(text::message_problem p) {
+    switch (p) {
+    case text::message_problem::empty:
+        return "Type a message first: empty messages are not sent.";
+    case text::message_problem::too_long:
+        return "That message is too long: the limit is 4,000 characters.";
+    case text::message_problem::invalid_utf8:
+        return "That message contains invalid text encoding.";
+    case text::message_problem::direction_controls:
+        return "That message contains invisible text-direction controls (such as U+202E), which can disguise "
+               "what it says. Remove them and send it again.";
+    case text::message_problem::none:
+        break;
+    }
+    return "";
+}
+
+std::optional<change_refusal> take_change_allowance(request_context& ctx, const signed_in_user& user) {
+    auto& l = ctx.svc.limits;
+    auto verdict = l.posts_by_user.take(user.id);
+    if (verdict.allowed) verdict = l.posts_by_address.take(client_bucket(ctx));
+    if (verdict.allowed) return std::nullopt;
+    ctx.svc.log.info("change_rate_limited", {{"id", ctx.info.id}, {"user", user.id}});
+    const long s = std::max<long>(1, verdict.retry_after.count());
+    return change_refusal{"You are sending messages too fast. Wait " + std::to_string(s) +
+                              (s == 1 ? " second" : " seconds") + ", then send it again.",
+                          std::to_string(s)};
+}
+
+asio::awaitable<net::http_response> post_message(request_context& ctx, const signed_in_user& user,
+                                                 const community_access& access, const db::channel_row& channel) {
+    auto& tpl = ctx.svc.pages.tpl();
+    const std::string back = channel_url(access.community.id, channel.id);
+    const std::string parent_field = field(ctx, "parent_id");
+    const std::string_view prefix = parent_field.empty() ? "" : "thread-";
+    auto refuse = [&](std::string_view why, http::status status = http::status::unprocessable_entity) {
+        if (!is_htmx(ctx)) return error_page(ctx.svc.pages, status);
+        // Only the error line changes; the typed text stays in the box to be fixed.
+        net::http_response res = html_response(status, compose_error(tpl, prefix, why, true));
+        return res;
+    };
+    const std::string text = text::normalize_newlines(field(ctx, "text"));
+    if (auto p = text::check_message_text(text); p != text::message_problem::none)
+        co_return refuse(message_problem_text(p));
+    auto client_id = crypto::normalize_uuid(field(ctx, "client_id"));
+    if (!client_id) co_return refuse("This page is out of date. Reload it and send your message again.");
+    std::optional<std::string> parent_id;
+    if (!parent_field.empty()) {
+        auto id = crypto::normalize_uuid(parent_field);
+        if (!id) co_return refuse("That thread is gone. Close it and reply again.");
+        auto parent = co_await db::find_message(ctx.svc.db, channel.id, *id);
+        if (!parent) co_return database_failure(ctx, parent.error());
+        if (!*parent || (*parent)->parent_id || (*parent)->deleted)
+            co_return refuse("The message of this thread was deleted; replies are closed.");
+        parent_id = std::move(*id);
+    }
+    if (auto refusal = take_change_allowance(ctx, user)) {
+        net::http_response res = refuse(refusal->text, http::status::too_many_requests);
+        res.set(http::field::retry_after, refusal->retry_after);
+        co_return res;
+    }
+
+    // Rendered here, once: every page and every subscriber shows the stored HTML.
+    db::new_message m{channel.id, access.membership->id, text, render::markdown_to_html(text), std::move(parent_id),
+                      *client_id};
+    auto posted = co_await ctx.svc.messages.post(std::move(m));
+    if (!posted) {
+        if (posted.error() == db::sqlstate::foreign_key_violation) co_return not_found(ctx);
+        co_return database_failure(ctx, posted.error());
+    }
+    ctx.svc.log.info("message_posted", {{"id", ctx.info.id},
+                                        {"channel", channel.id},
+                                        {"seq", posted->seq},
+                                        {"duplicate", posted->duplicate}});
+    // A command runs once, however often the form is retried; its reply is numbered after the message.
+    if (!posted->duplicate && prefix.empty()) {
+        auto command = feeds::parse_slash_command(text);
+        if (command.what != feeds::slash_command::kind::none) {
+            feeds::command_context where{ctx.svc.db, ctx.svc.log, ctx.info.id, channel.id};
+            where.user_id = user.id;
+            where.admin = access.admin();
+            where.allow_private = ctx.svc.cfg.feeds_allow_private;
+            where.poller = ctx.svc.feeds;
+            where.max_per_channel = static_cast<int>(ctx.svc.limits.cfg.feeds_per_channel);
+            where.max_per_user = static_cast<int>(ctx.svc.limits.cfg.feeds_per_user);
+            co_await feeds::run_slash_command(where, std::move(command));
+        }
+    }
+    if (!is_htmx(ctx)) co_return redirect_response(back);
+    co_return html_response(http::status::ok,
+                            client_id_input(tpl, prefix, true) + compose_error(tpl, prefix, "", true));
+}
+
+} // namespace eelchat::routes

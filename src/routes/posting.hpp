@@ -1,0 +1,34 @@
+// Posting to a channel or a thread (POST /community/:id/channel/:cid), and what every change a member
+// makes shares with it: the refusal texts of core/text.hpp's checks and the posting rate limits.
+#pragma once
+
+#include "core/text.hpp"
+#include "routes/context.hpp"
+#include "routes/guards.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace eelchat::routes {
+
+std::string_view message_problem_text(text::message_problem p);
+
+// The posting limits of limits/settings.hpp, the user's first (a refusal charges nothing else), for any
+// change that becomes an event: a message, an edit, a deletion, a reaction. nullopt: go ahead.
+struct change_refusal {
+    std::string text;        // "You are sending messages too fast. Wait 3 seconds, ..."
+    std::string retry_after; // seconds, for the Retry-After header
+};
+std::optional<change_refusal> take_change_allowance(request_context& ctx, const signed_in_user& user);
+
+// A message or (with parent_id) a reply: checked, rendered from markdown, stored once per client id,
+// then any slash command it holds is run. htmx gets the composer's fresh client id and a cleared error
+// line; the message itself arrives over the WebSocket like everyone's.
+boost::asio::awaitable<net::http_response> post_message(request_context& ctx, const signed_in_user& user,
+                                                        const community_access& access,
+                                                        const db::channel_row& channel);
+
+} // namespace eelchat::routes

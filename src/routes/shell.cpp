@@ -1,0 +1,106 @@
+#include "routes/shell.hpp"
+
+#include "core/crypto.hpp"
+#include "render/channels.hpp"
+#include "render/page.hpp"
+#include "routes/forms.hpp"
+#include "routes/responses.hpp"
+
+namespace eelchat::routes {
+
+namespace asio = boost::asio;
+
+std::string community_url(const std::string& id) {
+    return "/community/" + id;
+}
+std::string channel_url(const std::string& community_id, const std::string& channel_id) {
+    return "/community/" + community_id + "/channel/" + channel_id;
+}
+
+std::string field(const request_context& ctx, std::string_view name) {
+    return ctx.form ? std::string(ctx.form->get(name).value_or("")) : std::string();
+}
+
+bool is_htmx(const request_context& ctx) {
+    return ctx.req["HX-Request"] == "true";
+}
+
+std::string query_value(const request_context& ctx, std::string_view name) {
+    std::string_view target = ctx.req.target();
+    auto q = target.find('?');
+    if (q == std::string_view::npos) return {};
+    auto query = form_data::parse(target.substr(q + 1));
+    if (!query) return {};
+    return std::string(query->get(name).value_or(""));
+}
+
+asio::awaitable<net::http_response> render_shell(request_context& ctx, const signed_in_user& user, shell s) {
+    auto memberships = co_await db::list_memberships(ctx.svc.db, user.id);
+    if (!memberships) co_return database_failure(ctx, memberships.error());
+    const std::string& csrf = ctx.session->csrf_token;
+    auto& tpl = ctx.svc.pages.tpl();
+    render::data d;
+    render::data communities{render::data::type::list};
+    for (const auto& m : *memberships) {
+        render::data c;
+        c.set("id", m.community_id);
+        c.set("title", m.community_title);
+        c.set("selected", s.access && s.access->community.id == m.community_id);
+        communities.push_back(c);
+    }
+    d.set("communities", communities);
+    if (s.access && s.access->membership) {
+        std::string rooms, directs;
+        for (const auto& ch : s.channels) {
+            auto html = render::render_channel_link(tpl, ch, s.access->community.id, ch.id == s.active_channel);
+            (ch.kind == "direct" ? directs : rooms) += html;
+        }
+        d.set("channels_html", rooms);
+        d.set("directs_html", directs);
+        d.set("in_community", true);
+        d.set("community_admin", s.access->admin());
+        d.set("community_id", s.access->community.id);
+        d.set("membership_id", s.access->membership->id);
+    }
+    d.set("email", user.email);
+    d.set("csrf", csrf);
+    d.set("main", s.main_html);
+    co_return html_response(http::status::ok, ctx.svc.pages.page(s.title, "app_shell", std::move(d), csrf));
+}
+
+asio::awaitable<net::http_response> dialog_response(request_context& ctx, const signed_in_user& user,
+                                                    std::string title, std::string html) {
+    render::data d;
+    d.set("title", title);
+    d.set("body", html);
+    if (is_htmx(ctx)) co_return html_response(http::status::ok, ctx.svc.pages.tpl().render("dialog", d));
+    shell s;
+    s.title = title + " | eelchat";
+    s.main_html = ctx.svc.pages.tpl().render("dialog_page", d);
+    co_return co_await render_shell(ctx, user, std::move(s));
+}
+
+std::string random_title(std::string_view prefix) {
+    std::byte b[2];
+    crypto::random_bytes(b);
+    const unsigned n = (static_cast<unsigned>(b[0]) << 8 | static_cast<unsigned>(b[1])) % 1000;
+    return std::string(prefix) + " #" + std::to_string(n);
+}
+
+std::string client_id_input(render::templates& tpl, std::string_view prefix, bool oob) {
+    render::data d;
+    d.set("prefix", std::string(prefix));
+    d.set("client_id", crypto::new_uuid());
+    d.set("oob", oob);
+    return tpl.render("client_id_input", d);
+}
+
+std::string compose_error(render::templates& tpl, std::string_view prefix, std::string_view error, bool oob) {
+    render::data d;
+    d.set("prefix", std::string(prefix));
+    d.set("error", std::string(error));
+    d.set("oob", oob);
+    return tpl.render("compose_error", d);
+}
+
+} // namespace eelchat::routes
