@@ -16,7 +16,8 @@ bool is_pictograph(char32_t c) {
     return (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) || (c >= 0x2300 && c <= 0x23FF) ||
            (c >= 0x2B00 && c <= 0x2BFF) || (c >= 0x2190 && c <= 0x21FF) || (c >= 0x25A0 && c <= 0x25FF) ||
            c == 0x00A9 || c == 0x00AE || c == 0x203C || c == 0x2049 || c == 0x2122 || c == 0x2139 ||
-           c == 0x2934 || c == 0x2935 || c == 0x3030 || c == 0x303D || c == 0x3297 || c == 0x3299;
+           c == 0x2934 || c == 0x2935 || c == 0x3030 || c == 0x303D || c == 0x3297 || c == 0x3299 ||
+           c == 0x20E3; // a keycap makes "1" an emoji
 }
 
 // What may join pictographs into one emoji: ZWJ, variation selectors, keycap, tags, and the keycap bases.

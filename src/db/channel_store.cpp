@@ -71,15 +71,17 @@ asio::awaitable<result<bool>> rename_channel(pool& db, std::string community_id,
                                              std::string title, std::string topic) {
     auto args = params(std::move(community_id), std::move(channel_id), std::move(title), std::move(topic));
     auto r = co_await db.query(
-        "WITH upd AS (UPDATE channels SET title = $3, topic = $4 WHERE id = $2 AND community_id = $1"
-        "   AND kind <> 'direct' RETURNING id, kind),"
-        " locked AS MATERIALIZED (SELECT ch.id FROM channels ch, upd WHERE ch.community_id = $1"
-        "   AND (ch.id = upd.id OR upd.kind = 'public') ORDER BY ch.id FOR UPDATE OF ch),"
-        " bump AS (UPDATE channels ch SET last_seq = ch.last_seq + 1 FROM locked WHERE ch.id = locked.id"
-        "   RETURNING ch.id, ch.last_seq),"
+        "WITH target AS (SELECT id, kind FROM channels WHERE id = $2 AND community_id = $1 AND kind <> 'direct'),"
+        " locked AS MATERIALIZED (SELECT ch.id FROM channels ch, target WHERE ch.community_id = $1"
+        "   AND (ch.id = target.id OR target.kind = 'public') ORDER BY ch.id FOR UPDATE OF ch),"
+        // One UPDATE per row: PostgreSQL applies only one of two updates of a row in one statement.
+        " bump AS (UPDATE channels ch SET last_seq = ch.last_seq + 1,"
+        "   title = CASE WHEN ch.id = $2 THEN $3 ELSE ch.title END,"
+        "   topic = CASE WHEN ch.id = $2 THEN $4 ELSE ch.topic END"
+        "   FROM locked WHERE ch.id = locked.id RETURNING ch.id, ch.last_seq),"
         " ev AS (INSERT INTO channel_events (channel_id, seq, kind, subject_id)"
         "   SELECT id, last_seq, 'renamed', $2 FROM bump)"
-        " SELECT count(*) FROM upd",
+        " SELECT count(*) FROM target",
         std::move(args));
     if (!r) co_return failure<bool>(r.error());
     co_return r->get(0, 0) != "0";

@@ -81,6 +81,32 @@ public:
         co_return seqs_;
     }
 
+    // Reads frames until one carries the event cursor `last` (every event frame starts with the page's
+    // cursor, <input id="event-cursor" value="N">), the socket closed, or `limit` passed. Returns every
+    // cursor read so far, in arrival order; frames() has the frames.
+    boost::asio::awaitable<std::vector<std::int64_t>> collect_events(std::int64_t last, std::chrono::seconds limit) {
+        static const std::regex cursor_re(R"re(id="event-cursor" value="(\d+)")re");
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        auto& tcp = boost::beast::get_lowest_layer(ws_);
+        while ((events_.empty() || events_.back() < last) && std::chrono::steady_clock::now() < deadline) {
+            tcp.expires_at(deadline);
+            auto frame = co_await read();
+            tcp.expires_never();
+            if (!frame) break;
+            frames_.push_back(*frame);
+            std::smatch m;
+            if (std::regex_search(*frame, m, cursor_re)) events_.push_back(std::stoll(m[1]));
+        }
+        co_return events_;
+    }
+    // The frame that carried event `seq` ("" if none did).
+    std::string frame_of(std::int64_t seq) const {
+        const std::string mark = "id=\"event-cursor\" value=\"" + std::to_string(seq) + "\"";
+        for (const auto& f : frames_)
+            if (f.find(mark) != std::string::npos) return f;
+        return {};
+    }
+
     boost::asio::awaitable<void> close() {
         boost::system::error_code ec;
         co_await ws_.async_close(boost::beast::websocket::close_code::normal,
@@ -101,6 +127,7 @@ private:
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
     std::vector<std::string> frames_;
     std::vector<std::int64_t> seqs_;
+    std::vector<std::int64_t> events_;
     bool closed_ = false;
     std::atomic<std::size_t> received_{0};
 };
