@@ -80,7 +80,7 @@ TEST_CASE("conninfo: resolved targets become position-matched libpq lists", "[un
     CHECK(db::join_targets(no_port).port.empty());
 }
 
-TEST_CASE("conninfo: names are resolved into hostaddr; settings we force come last", "[unit]") {
+TEST_CASE("conninfo: names are resolved into hostaddr, and settings we force come last", "[unit]") {
     boost::asio::io_context ctx;
     auto params = eelchat::test::run_async(
         ctx, db::prepare_connect_params("host=localhost port=6000 application_name=theirs", "ours",

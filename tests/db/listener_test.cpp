@@ -178,7 +178,7 @@ TEST_CASE("listener: backoff doubles from min to max with jitter, and resets", "
     CHECK(inverted.ceiling().count() == 300);
 }
 
-TEST_CASE("listener: on_connected first, then notifications in order; named eelchat-listener",
+TEST_CASE("listener: on_connected first, then notifications in order, and named eelchat-listener",
           "[pg][listener]") {
     eelchat::test::scratch_db scratch;
     harness h(options_for(scratch.url()));

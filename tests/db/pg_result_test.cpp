@@ -58,7 +58,7 @@ TEST_CASE("pg_result: out-of-range access is a bug and throws", "[unit]") {
     CHECK_THROWS_AS(r.column_name(5), std::out_of_range);
 }
 
-TEST_CASE("pg_result: moving transfers ownership; an empty result has nothing", "[unit]") {
+TEST_CASE("pg_result: moving transfers ownership, and an empty result has nothing", "[unit]") {
     auto r = sample();
     db::pg_result moved = std::move(r);
     CHECK(moved.rows() == 2);

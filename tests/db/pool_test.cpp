@@ -67,7 +67,7 @@ TEST_CASE("pool: sequential calls reuse one connection", "[pg]") {
     }(pool));
 }
 
-TEST_CASE("pool: never more than max_size connections; the next caller waits for one", "[pg]") {
+TEST_CASE("pool: never more than max_size connections, and the next caller waits for one", "[pg]") {
     asio::io_context ctx;
     db::pool pool(ctx.get_executor(), config_for(eelchat::test::database_url()), eelchat::logger::null());
     run_async(ctx, [](db::pool& p) -> asio::awaitable<void> {

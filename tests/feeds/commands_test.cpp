@@ -34,7 +34,7 @@ TEST_CASE("slash commands are the whole message: the name, then exactly the argu
         CHECK(feeds::parse_slash_command(text).what == kind::none);
 }
 
-TEST_CASE("only admins may change subscriptions; every member may list them", "[unit][commands]") {
+TEST_CASE("only admins may change subscriptions, and every member may list them", "[unit][commands]") {
     CHECK(feeds::admin_only(feeds::parse_slash_command("/subscribe x")));
     CHECK(feeds::admin_only(feeds::parse_slash_command("/unsubscribe x")));
     CHECK(feeds::admin_only(feeds::parse_slash_command("/subscribe")));
@@ -63,7 +63,7 @@ std::string transcript(const test::channel_fixture& f, bool entries = true) {
 
 } // namespace
 
-TEST_CASE("an admin subscribes, lists and unsubscribes; replies follow the command they answer",
+TEST_CASE("an admin subscribes, lists and unsubscribes, and replies follow the command they answer",
           "[pg][commands]") {
     test::feed_server feeds;
     test::channel_fixture f;

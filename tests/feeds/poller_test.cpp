@@ -45,7 +45,7 @@ void wait_for_value(const std::string& db, const std::string& query, const std::
 
 } // namespace
 
-TEST_CASE("two instances polling the same feeds post every new entry once; broken feeds wait their turn",
+TEST_CASE("two instances polling the same feeds post every new entry once, and broken feeds wait their turn",
           "[pg][feeds]") {
     test::feed_server feeds;
     feeds.set_body("/updating.xml", rss_with_items(1, 2));

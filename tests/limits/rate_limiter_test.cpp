@@ -32,7 +32,7 @@ TEST_CASE("rate_limiter: 0 is no limit", "[unit][limits]") {
     CHECK(l.size() == 0);
 }
 
-TEST_CASE("rate_limiter: at most max_keys buckets; refilled ones make room", "[unit][limits]") {
+TEST_CASE("rate_limiter: at most max_keys buckets, and refilled ones make room", "[unit][limits]") {
     limits::rate_limiter l(60, 100);
     const auto t0 = limits::rate_limiter::clock::now();
     for (int i = 0; i < 1000; ++i)

@@ -7,7 +7,7 @@
 
 using namespace eelchat;
 
-TEST_CASE("connection_caps: a key holds at most its cap; a dropped ticket frees its place",
+TEST_CASE("connection_caps: a key holds at most its cap, and a dropped ticket frees its place",
           "[unit][limits]") {
     auto caps = std::make_shared<net::connection_caps>();
     std::vector<net::connection_caps::ticket> held;

@@ -36,7 +36,7 @@ std::string text_of_size(std::size_t n) {
 
 } // namespace
 
-TEST_CASE("gzip and zlib bodies inflate; raw deflate only with the fallback", "[unit][gzip]") {
+TEST_CASE("gzip and zlib bodies inflate, and raw deflate only with the fallback", "[unit][gzip]") {
     const std::string data = text_of_size(100000);
     std::string out;
     CHECK(net::inflate_body(compress(data, 15 + 16), 1 << 20, out) == net::inflate_status::ok);
@@ -57,7 +57,7 @@ TEST_CASE("concatenated gzip members inflate to the concatenation", "[unit][gzip
     CHECK(out == "first,second");
 }
 
-TEST_CASE("output beyond the limit is too_large; bad or truncated input is corrupt", "[unit][gzip]") {
+TEST_CASE("output beyond the limit is too_large, and bad or truncated input is corrupt", "[unit][gzip]") {
     const std::string data = text_of_size(50000);
     const std::string gz = compress(data, 31);
     std::string out;

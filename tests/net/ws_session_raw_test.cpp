@@ -183,7 +183,7 @@ asio::awaitable<void> orderly_client(std::uint16_t port, std::size_t frames) {
 
 } // namespace
 
-TEST_CASE("ws_session: frames queued together reach the wire whole and in order; pings get pongs",
+TEST_CASE("ws_session: frames queued together reach the wire whole and in order, and pings get pongs",
           "[ws][unit]") {
     asio::io_context ctx;
     tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));

@@ -42,7 +42,7 @@ std::string wrong_code(const std::string& right) {
 
 } // namespace
 
-TEST_CASE("attack 2: a client out of allowance cannot spend someone else's; the victim still signs in",
+TEST_CASE("attack 2: a client out of allowance cannot spend someone else's, and the victim still signs in",
           "[pg][abuse]") {
     test::app_server app(trust_proxy);
     auto attacker = client_at(app, "203.0.113.5");
@@ -143,7 +143,7 @@ TEST_CASE("attack 6: wrong codes are counted per address over a day, whatever ne
     CHECK(location(owner.get(link)) == "/app");
 }
 
-TEST_CASE("attack 5: a member cannot take a name that reads as the system; system messages are marked",
+TEST_CASE("attack 5: a member cannot take a name that reads as the system, and system messages are marked",
           "[pg][abuse]") {
     test::channel_fixture f;
     for (const char* name : {"System", "s y s t e m", "SYST3M", "eelchat", "User 1a2b"}) {
@@ -159,11 +159,11 @@ TEST_CASE("attack 5: a member cannot take a name that reads as the system; syste
     const auto page = f.alice.get(f.url).body();
     CHECK_THAT(page, Catch::Contains("message-system"));
     CHECK_THAT(page, Catch::Contains("Posted by eelchat itself"));
-    const std::regex members_message(R"(<div class="message" id="message-1")");
+    const std::regex members_message(R"(<div class="message group" id="message-1")");
     CHECK(std::regex_search(page, members_message));
 }
 
-TEST_CASE("a flood of messages gets 429 with a reason; everything accepted is stored", "[pg][abuse]") {
+TEST_CASE("a flood of messages gets 429 with a reason, and everything accepted is stored", "[pg][abuse]") {
     test::channel_fixture f([](config& c) { c.limits.messages_per_minute_per_user = 30; }); // bursts of 10
     int accepted = 0, refused = 0;
     std::string reason, retry_after;

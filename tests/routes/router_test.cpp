@@ -27,7 +27,7 @@ TEST_CASE("routes match literal paths and capture parameters", "[unit][router]")
     CHECK(r.match(http::verb::head, "/community/x").result == router::outcome::found);
 }
 
-TEST_CASE("unknown paths are not found; known paths with another method are 405 with Allow", "[unit][router]") {
+TEST_CASE("unknown paths are not found, and known paths with another method are 405 with Allow", "[unit][router]") {
     router r;
     r.add(http::verb::get, "/community/:id", dummy());
     r.add(http::verb::post, "/community/:id/join", dummy());
