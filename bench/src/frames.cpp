@@ -8,6 +8,7 @@ namespace eelbench {
 namespace {
 
 constexpr std::string_view mark_prefix = "eb:";
+constexpr std::string_view cursor_attr = "id=\"event-cursor\" value=\"";
 constexpr std::string_view seq_attr = "data-seq=\"";
 
 // Parses an unsigned decimal at `pos` followed by `stop`; advances `pos` past `stop`.
@@ -47,9 +48,17 @@ std::optional<bench_mark> find_mark(std::string_view s) {
 
 parsed_frame parse_frame(std::string_view frame) {
     parsed_frame out;
-    auto at = frame.find(seq_attr);
+    // Every event frame starts with the page's cursor: the event's number in the channel's history. For a
+    // posted message it is the message's own number (data-seq), which older servers send alone.
+    std::size_t pos = 0;
+    auto at = frame.find(cursor_attr);
+    auto attr = cursor_attr;
+    if (at == std::string_view::npos || at > 64) {
+        at = frame.find(seq_attr);
+        attr = seq_attr;
+    }
     if (at != std::string_view::npos) {
-        std::size_t pos = at + seq_attr.size();
+        pos = at + attr.size();
         std::int64_t seq = 0;
         if (read_number(frame, pos, '"', seq)) out.seq = seq;
         // The marker is in the text, after the attribute.

@@ -1,7 +1,8 @@
 // What eelbench writes into a message and reads back out of a pushed frame. A bench message's text starts
 // with a marker, "eb:<post>:<channel>:<sent ns>:", padded to the message size; the server renders it into
-// HTML (message.mustache: data-seq="N" ... <p ...>text</p>). Parsing looks for the two fixed substrings
-// only, no regular expression and no allocation, so a frame costs two searches.
+// HTML (realtime/frames.hpp: the event cursor <input id="event-cursor" value="N">, then message.mustache:
+// data-seq="N" ... <p>text</p>). Parsing looks for fixed substrings only, no regular expression and no
+// allocation, so a frame costs two searches.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,7 @@ struct bench_mark {
 };
 
 struct parsed_frame {
-    std::int64_t seq = -1; // the message's sequence number in its channel; -1 when the frame has none
+    std::int64_t seq = -1; // the event's number in its channel's history; -1 when the frame has none
     std::optional<bench_mark> mark;
 };
 
@@ -28,7 +29,7 @@ std::string make_text(const bench_mark& m, std::size_t size);
 // Finds the marker anywhere in `s` (a frame, or the raw payload of a loopback baseline frame).
 std::optional<bench_mark> find_mark(std::string_view s);
 
-// data-seq and the marker of an eelchat message frame.
+// The event number and the marker of an eelchat event frame.
 parsed_frame parse_frame(std::string_view frame);
 
 // Monotonic nanoseconds, the clock every timestamp in the bench uses (shared by processes on one machine).
