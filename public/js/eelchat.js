@@ -24,6 +24,25 @@
     return new WebSocket(u.toString());
   };
 
+  // Some parts of an event frame update what a page may not show: the replies of a thread that is not
+  // open, a message not loaded. htmx reports an out-of-band swap without a target as an error, so such
+  // parts are dropped before the swap (the extension is on #messages, beside "ws").
+  htmx.defineExtension('eelchat-oob', {
+    transformResponse: function (text) {
+      if (text.indexOf('hx-swap-oob') < 0) return text;
+      var t = document.createElement('template');
+      t.innerHTML = text;
+      var dropped = false;
+      Array.prototype.slice.call(t.content.children).forEach(function (el) {
+        var spec = el.getAttribute('hx-swap-oob') || 'true';
+        var colon = spec.indexOf(':');
+        var selector = colon > 0 ? spec.slice(colon + 1) : (el.id ? '#' + CSS.escape(el.id) : null);
+        if (selector && !document.querySelector(selector)) { el.remove(); dropped = true; }
+      });
+      return dropped ? t.innerHTML : text;
+    }
+  });
+
   // The server closes with 1008 and a reason when this socket is over a limit (too many open tabs) or
   // its reader lost access: say so above the messages, since live updates stop until the page reloads.
   document.addEventListener('htmx:wsClose', function (e) {

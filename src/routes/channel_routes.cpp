@@ -96,7 +96,7 @@ void add_channel_routes(router& r) {
                             community_access& access) -> asio::awaitable<net::http_response> {
               if (!access.admin()) co_return forbidden(ctx);
               co_return co_await dialog_response(ctx, user, "New channel",
-                                                 new_channel_form(ctx, access, "", false, ""));
+                                                 new_channel_form(ctx, access, "", false, ""), true);
           }));
 
     r.add(http::verb::post, "/community/:id/channel",
@@ -108,7 +108,7 @@ void add_channel_routes(router& r) {
               auto checked = conversations::check_name(typed);
               if (checked.problem == conversations::name_problem::invalid) {
                   auto res = co_await dialog_response(ctx, user, "New channel",
-                                                      new_channel_form(ctx, access, typed, is_private, bad_name));
+                                                      new_channel_form(ctx, access, typed, is_private, bad_name), true);
                   res.result(http::status::unprocessable_entity);
                   co_return res;
               }
@@ -135,7 +135,7 @@ void add_channel_routes(router& r) {
                           db::channel_row& channel) -> asio::awaitable<net::http_response> {
               if (!conversations::may_rename(channel.kind, access.reader())) co_return forbidden(ctx);
               co_return co_await dialog_response(
-                  ctx, user, "Rename channel",
+                  ctx, user, "Channel settings",
                   settings_form(ctx, channel_url(access.community.id, channel.id), channel.title, channel.topic, ""));
           }));
 
@@ -153,7 +153,7 @@ void add_channel_routes(router& r) {
                                              ? (checked.problem == conversations::name_problem::empty ? "Type a name."
                                                                                                        : bad_name)
                                              : "A topic has up to 250 characters on one line.";
-                  auto res = co_await dialog_response(ctx, user, "Rename channel",
+                  auto res = co_await dialog_response(ctx, user, "Channel settings",
                                                       settings_form(ctx, href, typed, typed_topic, why));
                   res.result(http::status::unprocessable_entity);
                   co_return res;
@@ -197,7 +197,7 @@ void add_channel_routes(router& r) {
               auto html = co_await member_picker(ctx, access, community_url(access.community.id) + "/direct",
                                                  "Who to talk with", "Start", {}, true, "");
               if (!html) co_return database_failure(ctx, html.error());
-              co_return co_await dialog_response(ctx, user, "New direct message", std::move(*html));
+              co_return co_await dialog_response(ctx, user, "New direct message", std::move(*html), true);
           }));
 
     r.add(http::verb::post, "/community/:id/direct",
@@ -216,7 +216,7 @@ void add_channel_routes(router& r) {
                   auto html = co_await member_picker(ctx, access, community_url(access.community.id) + "/direct",
                                                      "Who to talk with", "Start", people, true, why);
                   if (!html) co_return database_failure(ctx, html.error());
-                  auto res = co_await dialog_response(ctx, user, "New direct message", std::move(*html));
+                  auto res = co_await dialog_response(ctx, user, "New direct message", std::move(*html), true);
                   res.result(http::status::unprocessable_entity);
                   co_return res;
               }

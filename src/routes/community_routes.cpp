@@ -93,7 +93,7 @@ auto with_admin_over_member(F f) {
 void add_community_routes(router& r) {
     r.add(http::verb::get, "/community/new",
           with_user([](request_context& ctx, signed_in_user& user) -> asio::awaitable<net::http_response> {
-              co_return co_await dialog_response(ctx, user, "New community", new_community_form(ctx, "", ""));
+              co_return co_await dialog_response(ctx, user, "New community", new_community_form(ctx, "", ""), true);
           }));
 
     r.add(http::verb::post, "/community",
@@ -102,7 +102,7 @@ void add_community_routes(router& r) {
               auto checked = conversations::check_name(typed);
               if (checked.problem == conversations::name_problem::invalid) {
                   auto res = co_await dialog_response(ctx, user, "New community",
-                                                      new_community_form(ctx, typed, name_problem_text(checked.problem)));
+                                                      new_community_form(ctx, typed, name_problem_text(checked.problem)), true);
                   res.result(http::status::unprocessable_entity);
                   co_return res;
               }
@@ -151,7 +151,7 @@ void add_community_routes(router& r) {
           with_community([](request_context& ctx, signed_in_user& user,
                             community_access& access) -> asio::awaitable<net::http_response> {
               if (!access.admin()) co_return forbidden(ctx);
-              co_return co_await dialog_response(ctx, user, "Rename community",
+              co_return co_await dialog_response(ctx, user, "Community settings",
                                                  rename_form(ctx, access, access.community.title, ""));
           }));
 
@@ -163,7 +163,7 @@ void add_community_routes(router& r) {
               auto checked = conversations::check_name(typed);
               if (!checked.name) {
                   auto res = co_await dialog_response(
-                      ctx, user, "Rename community",
+                      ctx, user, "Community settings",
                       rename_form(ctx, access, typed,
                                   checked.problem == conversations::name_problem::empty
                                       ? "Type a name."

@@ -69,11 +69,12 @@ asio::awaitable<net::http_response> render_shell(request_context& ctx, const sig
 }
 
 asio::awaitable<net::http_response> dialog_response(request_context& ctx, const signed_in_user& user,
-                                                    std::string title, std::string html) {
+                                                    std::string title, std::string html, bool in_main) {
     render::data d;
     d.set("title", title);
     d.set("body", html);
-    if (is_htmx(ctx)) co_return html_response(http::status::ok, ctx.svc.pages.tpl().render("dialog", d));
+    if (is_htmx(ctx))
+        co_return html_response(http::status::ok, ctx.svc.pages.tpl().render(in_main ? "dialog_page" : "dialog", d));
     shell s;
     s.title = title + " | eelchat";
     s.main_html = ctx.svc.pages.tpl().render("dialog_page", d);

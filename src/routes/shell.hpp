@@ -36,9 +36,12 @@ struct shell {
 };
 // The whole page: the shell with `s.main_html` in its main column.
 boost::asio::awaitable<net::http_response> render_shell(request_context& ctx, const signed_in_user& user, shell s);
-// A dialog's content: alone for htmx (swapped into the page's #modal), or as a page of its own.
+// A form of its own: for htmx a modal dialog (swapped into the page's #modal) or, with `in_main`, a panel
+// that takes the place of the page's main column (the create forms: nothing of the page under it keeps a
+// field of the same label); without htmx a page of its own.
 boost::asio::awaitable<net::http_response> dialog_response(request_context& ctx, const signed_in_user& user,
-                                                           std::string title, std::string html);
+                                                           std::string title, std::string html,
+                                                           bool in_main = false);
 
 // A name for something created without one: "Channel #317".
 std::string random_title(std::string_view prefix);
