@@ -39,6 +39,32 @@ CREATE TABLE reactions (
     PRIMARY KEY (message_id, emoji, membership_id)
 );
 
+-- A message's reactions as pages show them, kept up to date by the trigger below so that reading a page
+-- of messages (and delivering a change) needs no join or aggregate: [[emoji, count, [membership ids, the
+-- first 100], [their names, the first 10]], ...] in the order each emoji was first used; NULL for none.
+-- The trigger's query sees every committed reaction (a fresh snapshot), so two people reacting at once
+-- both count. Names are as they were at the last change of the message's reactions.
+ALTER TABLE messages ADD COLUMN reactions jsonb;
+
+CREATE FUNCTION eelchat_refresh_reactions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE messages m SET reactions = (
+        SELECT jsonb_agg(jsonb_build_array(g.emoji, g.n, g.members, g.names) ORDER BY g.first)
+        FROM (SELECT r.emoji, count(*) AS n, min(r.created_at) AS first,
+                     (array_agg(r.membership_id ORDER BY r.created_at))[1:100] AS members,
+                     (array_agg(coalesce(u.display_name, 'User ' || left(r.membership_id::text, 4))
+                                ORDER BY r.created_at))[1:10] AS names
+              FROM reactions r JOIN memberships rm ON rm.id = r.membership_id JOIN users u ON u.id = rm.user_id
+              WHERE r.message_id = m.id GROUP BY r.emoji) g)
+    WHERE m.id IN (SELECT DISTINCT message_id FROM changed);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER reactions_refresh_insert AFTER INSERT ON reactions
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION eelchat_refresh_reactions();
+CREATE TRIGGER reactions_refresh_delete AFTER DELETE ON reactions
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION eelchat_refresh_reactions();
+
 CREATE TABLE channel_events (
     channel_id uuid NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
     seq bigint NOT NULL,

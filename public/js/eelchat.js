@@ -24,6 +24,17 @@
     return new WebSocket(u.toString());
   };
 
+  // A message's buttons say what they do relative to it ("edit", "reactions", "." for the message itself);
+  // the address is the channel's (data-href of #messages) + /message/ + the message's id.
+  document.addEventListener('htmx:configRequest', function (e) {
+    var p = e.detail.path;
+    if (!p || p.charAt(0) === '/' || p.indexOf(':') >= 0) return;
+    var msg = e.detail.elt.closest('.message[data-id]');
+    var list = document.getElementById('messages');
+    if (!msg || !list) return;
+    e.detail.path = list.getAttribute('data-href') + '/message/' + msg.getAttribute('data-id') + (p === '.' ? '' : '/' + p);
+  });
+
   // Some parts of an event frame update what a page may not show: the replies of a thread that is not
   // open, a message not loaded. htmx reports an out-of-band swap without a target as an error, so such
   // parts are dropped before the swap (the extension is on #messages, beside "ws").

@@ -9,8 +9,8 @@ namespace eelchat::db {
 
 namespace asio = boost::asio;
 
-// Reactions come grouped by emoji in the order each was first used, as one JSON array of
-// [emoji, count, [membership ids], [names]].
+// Reactions come as the message keeps them (db/migrations/0005): grouped by emoji in the order each was
+// first used, one JSON array of [emoji, count, [membership ids], [names]].
 const std::string_view message_select =
     "m.id, m.seq, m.membership_id, u.display_name, ms.user_id, m.is_system, m.text, m.html,"
     " to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
@@ -18,13 +18,7 @@ const std::string_view message_select =
     " to_char(m.edited_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
     " to_char(m.edited_at AT TIME ZONE 'UTC', 'FMDD Mon FMHH12:MI AM'),"
     " m.deleted_at IS NOT NULL, m.parent_id, m.reply_count,"
-    " CASE WHEN m.deleted_at IS NULL THEN (SELECT json_agg(json_build_array(g.emoji, g.n, g.members, g.names)"
-    "   ORDER BY g.first) FROM (SELECT r.emoji, count(*) AS n, min(r.created_at) AS first,"
-    "     (array_agg(r.membership_id ORDER BY r.created_at))[1:100] AS members,"
-    "     (array_agg(coalesce(ru.display_name, 'User ' || left(r.membership_id::text, 4))"
-    "        ORDER BY r.created_at))[1:10] AS names"
-    "   FROM reactions r JOIN memberships rm ON rm.id = r.membership_id JOIN users ru ON ru.id = rm.user_id"
-    "   WHERE r.message_id = m.id GROUP BY r.emoji) g) END";
+    " CASE WHEN m.deleted_at IS NULL THEN m.reactions END";
 const std::string_view message_joins =
     " LEFT JOIN memberships ms ON ms.id = m.membership_id LEFT JOIN users u ON u.id = ms.user_id";
 

@@ -88,6 +88,8 @@ std::string render_reply_count(templates& tpl, const std::string& message_id, in
 }
 
 std::string render_reactions(templates& tpl, const db::message_row& m, std::string_view href, bool oob) {
+    if (m.reactions.empty() && !oob) // most messages: no template for an empty row
+        return "<div class=\"reactions\" id=\"reactions-" + std::to_string(m.seq) + "\"></div>";
     data d;
     d.set("seq", std::to_string(m.seq));
     d.set("oob", oob);
@@ -107,26 +109,27 @@ std::string render_reactions(templates& tpl, const db::message_row& m, std::stri
 }
 
 std::string render_message(templates& tpl, const db::message_row& m, std::string_view href, bool oob) {
+    // Triple-brace (unescaped) fields are ours alone: numbers, UUIDs, our own timestamps and addresses
+    // made of them. Everything a person typed goes through the template's escaping.
     const std::string author = author_label(m);
     data d;
-    d.set("id", m.id);
     d.set("seq", std::to_string(m.seq));
-    d.set("href", std::string(href));
+    d.set("id", m.id);
     d.set("author", author);
     if (m.membership_id) d.set("author_id", *m.membership_id);
     d.set("initials", m.is_system ? std::string("e") : initials(author));
     d.set("colour", std::to_string(m.is_system ? 8 : avatar_colour(m.author_user_id.value_or(author))));
-    d.set("system", m.is_system);
-    d.set("deleted", m.deleted);
-    d.set("reply", m.parent_id.has_value());
+    if (m.is_system) d.set("system", true);
+    if (m.deleted) d.set("deleted", true);
+    if (m.parent_id) d.set("reply", true);
     d.set("iso", m.created_iso);
     d.set("time", m.created_label);
     if (m.edited_label) d.set("edited", *m.edited_label);
     if (m.html) d.set("html", *m.html);
-    d.set("text", m.text);
-    d.set("oob", oob);
+    else d.set("text", m.text);
+    if (oob) d.set("oob", true);
     if (!m.deleted) d.set("reactions_html", render_reactions(tpl, m, href));
-    if (!m.parent_id) d.set("replies_html", render_reply_count(tpl, m.id, m.reply_count, href));
+    if (!m.parent_id && m.reply_count > 0) d.set("replies_html", render_reply_count(tpl, m.id, m.reply_count, href));
     return tpl.render("message", d);
 }
 

@@ -22,7 +22,10 @@ std::string initials(std::string_view label);
 // One of eight avatar colours, the same for a person everywhere (from their user id).
 int avatar_colour(std::string_view user_id);
 
-// `href`: the channel's address (/community/C/channel/X); the message's actions live under it.
+// A message's buttons name their action relative to the message ("edit", "reactions", "." for itself):
+// the page's script puts the channel's address (#messages' data-href) and the message's data-id in front
+// (htmx:configRequest), which keeps a fragment small. `href` is the channel's address, for what is not
+// relative.
 // `oob`: the fragment replaces the element of the same id where it is (an edit arriving live).
 std::string render_message(templates& tpl, const db::message_row& m, std::string_view href, bool oob = false);
 std::string render_messages(templates& tpl, std::span<const db::message_row> ms, std::string_view href);
