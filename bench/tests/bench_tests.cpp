@@ -27,11 +27,13 @@ TEST_CASE("a frame's sequence number and bench marker are read back from the ren
     CHECK(f.mark->sent_ns == 123456789);
 }
 
-TEST_CASE("an event frame's number is its cursor, and the marker is read from the message after it", "[bench]") {
+TEST_CASE("an event frame's number is its cursor, and the marker is read from the message after it",
+          "[bench]") {
     const std::string text = make_text(bench_mark{7, 1, 99}, 60);
     auto f = parse_frame("<input type=\"hidden\" id=\"event-cursor\" value=\"23\" hx-swap-oob=\"true\">"
                          "<div id=\"messages\" hx-swap-oob=\"beforeend\"><div class=\"message group\" "
-                         "id=\"message-23\" data-seq=\"23\"><p>" + text + "</p></div></div>");
+                         "id=\"message-23\" data-seq=\"23\"><p>" +
+                         text + "</p></div></div>");
     CHECK(f.seq == 23);
     REQUIRE(f.mark.has_value());
     CHECK(f.mark->post == 7);

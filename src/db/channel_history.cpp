@@ -21,8 +21,8 @@ const std::string& events_sql() {
         " SELECT e.seq, e.kind, p.seq, p.reply_count,"
         "   here.id, here.title, here.topic, here.kind, co.id, co.title, sc.id, sc.title, sc.kind,"
         "   e.message_id IS NOT NULL, " +
-        std::string(message_select) +
-        " FROM e LEFT JOIN messages m ON m.id = e.message_id" + std::string(message_joins) +
+        std::string(message_select) + " FROM e LEFT JOIN messages m ON m.id = e.message_id" +
+        std::string(message_joins) +
         " LEFT JOIN messages p ON p.id = m.parent_id"
         " LEFT JOIN channels here ON e.kind = 'renamed' AND here.id = $1"
         " LEFT JOIN communities co ON co.id = here.community_id"
@@ -41,8 +41,8 @@ event_kind kind_of(std::string_view k) {
 
 } // namespace
 
-asio::awaitable<result<std::vector<event_row>>> events_after(pool& db, std::string channel_id, std::int64_t after,
-                                                             int limit) {
+asio::awaitable<result<std::vector<event_row>>> events_after(pool& db, std::string channel_id,
+                                                             std::int64_t after, int limit) {
     auto args = params(std::move(channel_id), after, limit);
     auto r = co_await db.query(events_sql(), std::move(args));
     if (!r) co_return r.error();
@@ -73,7 +73,8 @@ asio::awaitable<result<std::vector<event_row>>> events_after(pool& db, std::stri
     co_return out;
 }
 
-asio::awaitable<result<std::optional<channel_position>>> find_channel_position(pool& db, std::string channel_id) {
+asio::awaitable<result<std::optional<channel_position>>> find_channel_position(pool& db,
+                                                                               std::string channel_id) {
     auto args = params(std::move(channel_id));
     auto r = co_await db.query("SELECT last_seq, community_id FROM channels WHERE id = $1", std::move(args));
     if (!r) co_return r.error();

@@ -21,7 +21,7 @@ enum class event_kind { posted, edited, deleted, reacted, renamed };
 
 // For a rename: the names as they are now.
 struct names_row {
-    std::string channel_id;    // the event's own channel
+    std::string channel_id; // the event's own channel
     std::string channel_title;
     std::string channel_topic;
     std::string channel_kind;

@@ -13,7 +13,6 @@ membership_row membership_at(const pg_result& r, int row) {
                           r.get(row, 3) == "t"};
 }
 
-
 } // namespace
 
 asio::awaitable<result<std::vector<membership_row>>> list_memberships(pool& db, std::string user_id) {
@@ -25,12 +24,14 @@ asio::awaitable<result<std::vector<membership_row>>> list_memberships(pool& db, 
     if (!r) co_return r.error();
     std::vector<membership_row> out;
     out.reserve(static_cast<std::size_t>(r->rows()));
-    for (int i = 0; i < r->rows(); ++i) out.push_back(membership_at(*r, i));
+    for (int i = 0; i < r->rows(); ++i)
+        out.push_back(membership_at(*r, i));
     co_return out;
 }
 
 asio::awaitable<result<std::optional<community_access_row>>>
-find_community_access(pool& db, std::string user_id, std::string community_id, std::optional<std::string> channel_id) {
+find_community_access(pool& db, std::string user_id, std::string community_id,
+                      std::optional<std::string> channel_id) {
     auto args = params(std::move(community_id), std::move(user_id), std::move(channel_id));
     auto r = co_await db.query(
         "SELECT c.id, c.title, m.id, 'admin' = ANY(m.roles), ch.id, ch.title, ch.kind, ch.topic,"
@@ -68,12 +69,13 @@ asio::awaitable<result<std::string>> create_community(pool& db, std::string user
 
 asio::awaitable<result<bool>> join_community(pool& db, std::string user_id, std::string community_id) {
     auto args = params(std::move(user_id), std::move(community_id));
-    auto r = co_await db.query("WITH ok AS (SELECT NOT EXISTS (SELECT 1 FROM community_bans"
-                               "   WHERE community_id = $2 AND user_id = $1) AS yes),"
-                               " ins AS (INSERT INTO memberships (user_id, community_id) SELECT $1, $2 FROM ok"
-                               "   WHERE ok.yes ON CONFLICT (user_id, community_id) DO NOTHING)"
-                               " SELECT yes FROM ok",
-                               std::move(args));
+    auto r =
+        co_await db.query("WITH ok AS (SELECT NOT EXISTS (SELECT 1 FROM community_bans"
+                          "   WHERE community_id = $2 AND user_id = $1) AS yes),"
+                          " ins AS (INSERT INTO memberships (user_id, community_id) SELECT $1, $2 FROM ok"
+                          "   WHERE ok.yes ON CONFLICT (user_id, community_id) DO NOTHING)"
+                          " SELECT yes FROM ok",
+                          std::move(args));
     if (!r) co_return failure<bool>(r.error());
     co_return r->rows() > 0 && r->get(0, 0) == "t";
 }
@@ -96,16 +98,17 @@ asio::awaitable<result<void>> rename_community(pool& db, std::string community_i
 
 asio::awaitable<result<std::vector<member_row>>> community_members(pool& db, std::string community_id) {
     auto args = params(std::move(community_id));
-    auto r = co_await db.query("SELECT m.id, m.user_id, u.display_name, 'admin' = ANY(m.roles)"
-                               " FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.community_id = $1"
-                               " ORDER BY coalesce(u.display_name, 'User ' || left(m.id::text, 4)), m.id",
-                               std::move(args));
+    auto r =
+        co_await db.query("SELECT m.id, m.user_id, u.display_name, 'admin' = ANY(m.roles)"
+                          " FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.community_id = $1"
+                          " ORDER BY coalesce(u.display_name, 'User ' || left(m.id::text, 4)), m.id",
+                          std::move(args));
     if (!r) co_return r.error();
     std::vector<member_row> out;
     out.reserve(static_cast<std::size_t>(r->rows()));
     for (int i = 0; i < r->rows(); ++i)
-        out.push_back(member_row{std::string(r->get(i, 0)), std::string(r->get(i, 1)), optional_text(*r, i, 2),
-                                 r->get(i, 3) == "t"});
+        out.push_back(member_row{std::string(r->get(i, 0)), std::string(r->get(i, 1)),
+                                 optional_text(*r, i, 2), r->get(i, 3) == "t"});
     co_return out;
 }
 
@@ -123,8 +126,8 @@ asio::awaitable<result<bool>> remove_member(pool& db, std::string community_id, 
 
 asio::awaitable<result<bool>> make_admin(pool& db, std::string community_id, std::string membership_id) {
     auto args = params(std::move(community_id), std::move(membership_id));
-    auto r = co_await db.query("UPDATE memberships SET roles = ARRAY['admin'] WHERE id = $2 AND community_id = $1",
-                               std::move(args));
+    auto r = co_await db.query(
+        "UPDATE memberships SET roles = ARRAY['admin'] WHERE id = $2 AND community_id = $1", std::move(args));
     if (!r) co_return failure<bool>(r.error());
     co_return r->affected_rows() == 1;
 }

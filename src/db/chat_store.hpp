@@ -1,5 +1,6 @@
-// Queries of communities and their members (channels: channel_store.hpp; messages: message_store.hpp). Ids are canonical UUID
-// strings; callers validate ids from URLs first (a malformed id is a 404 before any query).
+// Queries of communities and their members (channels: channel_store.hpp; messages: message_store.hpp). Ids
+// are canonical UUID strings; callers validate ids from URLs first (a malformed id is a 404 before any
+// query).
 #pragma once
 
 #include "db/error.hpp"
@@ -28,7 +29,7 @@ struct membership_row {
 
 struct channel_row {
     std::string id;
-    std::string title; // a direct conversation's: the names of the other people in it
+    std::string title;           // a direct conversation's: the names of the other people in it
     std::string kind = "public"; // public, private or direct
     std::string topic;
     bool is_private() const { return kind != "public"; }
@@ -47,9 +48,11 @@ struct community_access_row {
     bool banned = false;         // an admin removed this user from the community
 };
 boost::asio::awaitable<result<std::optional<community_access_row>>>
-find_community_access(pool& db, std::string user_id, std::string community_id, std::optional<std::string> channel_id);
+find_community_access(pool& db, std::string user_id, std::string community_id,
+                      std::optional<std::string> channel_id);
 // Creates the community and makes the user its admin, in one statement; returns the community id.
-boost::asio::awaitable<result<std::string>> create_community(pool& db, std::string user_id, std::string title);
+boost::asio::awaitable<result<std::string>> create_community(pool& db, std::string user_id,
+                                                             std::string title);
 // Makes the user a member (no roles); joining twice changes nothing. False when an admin removed them.
 boost::asio::awaitable<result<bool>> join_community(pool& db, std::string user_id, std::string community_id);
 // Renames the community, as a rename event in each of its channels (pages of every channel see it).
@@ -65,8 +68,10 @@ struct member_row {
 // The community's members, by name.
 boost::asio::awaitable<result<std::vector<member_row>>> community_members(pool& db, std::string community_id);
 // Removes the member and keeps them from joining again; false if they were not a member.
-boost::asio::awaitable<result<bool>> remove_member(pool& db, std::string community_id, std::string membership_id);
+boost::asio::awaitable<result<bool>> remove_member(pool& db, std::string community_id,
+                                                   std::string membership_id);
 // Gives the member the admin role; false if they are not a member.
-boost::asio::awaitable<result<bool>> make_admin(pool& db, std::string community_id, std::string membership_id);
+boost::asio::awaitable<result<bool>> make_admin(pool& db, std::string community_id,
+                                                std::string membership_id);
 
 } // namespace eelchat::db

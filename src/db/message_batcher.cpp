@@ -26,7 +26,8 @@ namespace {
 // two batches touching the same channels can never deadlock.
 constexpr std::string_view batch_sql =
     "WITH input AS MATERIALIZED ("
-    "   SELECT * FROM json_to_recordset($1::json) AS x(i int, c uuid, m uuid, t text, k uuid, h text, p uuid)),"
+    "   SELECT * FROM json_to_recordset($1::json) AS x(i int, c uuid, m uuid, t text, k uuid, h text, p "
+    "uuid)),"
     " fresh AS (SELECT x.* FROM input x WHERE NOT EXISTS ("
     "   SELECT 1 FROM messages e WHERE e.membership_id = x.m AND e.client_id = x.k)),"
     " counts AS (SELECT c, count(*) AS n FROM fresh GROUP BY c),"
@@ -35,7 +36,8 @@ constexpr std::string_view batch_sql =
     " bump AS (UPDATE channels ch SET last_seq = ch.last_seq + counts.n FROM counts, locked"
     "   WHERE ch.id = counts.c AND locked.id = ch.id RETURNING ch.id, ch.last_seq, counts.n),"
     " ins AS (INSERT INTO messages (channel_id, seq, membership_id, text, client_id, html, parent_id)"
-    "   SELECT f.c, b.last_seq - b.n + row_number() OVER (PARTITION BY f.c ORDER BY f.i), f.m, f.t, f.k, f.h, f.p"
+    "   SELECT f.c, b.last_seq - b.n + row_number() OVER (PARTITION BY f.c ORDER BY f.i), f.m, f.t, f.k, "
+    "f.h, f.p"
     "   FROM fresh f JOIN bump b ON b.id = f.c RETURNING id, seq, membership_id, client_id, parent_id),"
     " parents AS (UPDATE messages p SET reply_count = p.reply_count + r.n"
     "   FROM (SELECT parent_id, count(*) AS n FROM ins WHERE parent_id IS NOT NULL GROUP BY parent_id) r"

@@ -9,8 +9,8 @@
 #pragma once
 
 #include "core/log.hpp"
-#include "db/message_store.hpp"
 #include "db/error.hpp"
+#include "db/message_store.hpp"
 #include "db/pool.hpp"
 
 #include <boost/asio/awaitable.hpp>

@@ -94,8 +94,9 @@ asio::awaitable<result<message_page>> recent_messages(pool& db, std::string chan
                                                       std::optional<std::int64_t> before_seq, int limit) {
     // The newest `limit` below the cursor, read backwards along (channel_id, seq), then put in order; the
     // channel's last_seq rides on a row of its own (first, with no message) from the same statement.
-    auto args = params(std::move(channel_id),
-                       before_seq ? std::optional<std::string>(std::to_string(*before_seq)) : std::nullopt, limit);
+    auto args =
+        params(std::move(channel_id),
+               before_seq ? std::optional<std::string>(std::to_string(*before_seq)) : std::nullopt, limit);
     static const std::string sql =
         "SELECT last_seq, newest.* FROM channels LEFT JOIN (" +
         message_query("WHERE m.channel_id = $1 AND ($2::bigint IS NULL OR m.seq < $2::bigint)"
@@ -113,12 +114,11 @@ asio::awaitable<result<message_page>> recent_messages(pool& db, std::string chan
 }
 
 asio::awaitable<result<std::optional<thread_rows>>> thread_messages(pool& db, std::string channel_id,
-                                                                   std::string message_id, int limit) {
+                                                                    std::string message_id, int limit) {
     // The parent first (ordered by whether it is the parent), then its replies in order.
     auto args = params(std::move(channel_id), std::move(message_id), limit);
     static const std::string sql =
-        "SELECT * FROM (" +
-        message_query("WHERE m.channel_id = $1 AND m.id = $2 AND m.parent_id IS NULL") +
+        "SELECT * FROM (" + message_query("WHERE m.channel_id = $1 AND m.id = $2 AND m.parent_id IS NULL") +
         ") parent UNION ALL SELECT * FROM (" +
         message_query("WHERE m.channel_id = $1 AND m.parent_id = $2 AND m.deleted_at IS NULL"
                       " ORDER BY m.seq LIMIT $3") +
@@ -134,7 +134,7 @@ asio::awaitable<result<std::optional<thread_rows>>> thread_messages(pool& db, st
 }
 
 asio::awaitable<result<std::optional<message_row>>> find_message(pool& db, std::string channel_id,
-                                                                std::string message_id) {
+                                                                 std::string message_id) {
     auto args = params(std::move(channel_id), std::move(message_id));
     static const std::string sql = message_query("WHERE m.channel_id = $1 AND m.id = $2");
     auto r = co_await db.query(sql, std::move(args));
@@ -144,7 +144,7 @@ asio::awaitable<result<std::optional<message_row>>> find_message(pool& db, std::
 }
 
 asio::awaitable<result<std::optional<message_row>>> last_own_message(pool& db, std::string channel_id,
-                                                                    std::string membership_id) {
+                                                                     std::string membership_id) {
     auto args = params(std::move(channel_id), std::move(membership_id));
     static const std::string sql = message_query("WHERE m.channel_id = $1 AND m.membership_id = $2"
                                                  " AND m.deleted_at IS NULL AND m.parent_id IS NULL"
@@ -165,16 +165,18 @@ asio::awaitable<result<posted_message>> post_message(pool& db, new_message m) {
         "WITH c AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq),"
         " ins AS (INSERT INTO messages (channel_id, seq, membership_id, text, client_id, html, parent_id)"
         "   SELECT $1, c.last_seq, $2, $3, $4, $5, $6 FROM c RETURNING id, seq, parent_id),"
-        " parent AS (UPDATE messages p SET reply_count = p.reply_count + 1 FROM ins WHERE p.id = ins.parent_id)"
+        " parent AS (UPDATE messages p SET reply_count = p.reply_count + 1 FROM ins WHERE p.id = "
+        "ins.parent_id)"
         " SELECT id, seq FROM ins",
         std::move(args));
     if (!r && r.error() == sqlstate::unique_violation) {
         auto args = params(std::move(m.membership_id), std::move(m.client_id));
-        auto earlier = co_await db.query("SELECT id, seq FROM messages WHERE membership_id = $1 AND client_id = $2",
-                                         std::move(args));
+        auto earlier = co_await db.query(
+            "SELECT id, seq FROM messages WHERE membership_id = $1 AND client_id = $2", std::move(args));
         if (!earlier) co_return earlier.error();
         if (earlier->rows() == 0) co_return make_error_code(errc::protocol_error);
-        co_return posted_message{std::string(earlier->get(0, 0)), to_int(earlier->get(0, 1)).value_or(0), true};
+        co_return posted_message{std::string(earlier->get(0, 0)), to_int(earlier->get(0, 1)).value_or(0),
+                                 true};
     }
     if (!r) co_return r.error();
     if (r->rows() == 0) co_return make_error_code(sqlstate::foreign_key_violation); // the channel is gone
@@ -190,7 +192,8 @@ asio::awaitable<result<bool>> edit_message(pool& db, std::string channel_id, std
     auto args = params(std::move(channel_id), std::move(message_id), std::move(text), std::move(html));
     auto r = co_await db.query(
         "WITH bump AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 AND EXISTS ("
-        "   SELECT 1 FROM messages WHERE id = $2 AND channel_id = $1 AND deleted_at IS NULL) RETURNING last_seq),"
+        "   SELECT 1 FROM messages WHERE id = $2 AND channel_id = $1 AND deleted_at IS NULL) RETURNING "
+        "last_seq),"
         " upd AS (UPDATE messages m SET text = $3, html = $4, edited_at = now() FROM bump"
         "   WHERE m.id = $2 AND m.deleted_at IS NULL RETURNING m.id),"
         " ev AS (INSERT INTO channel_events (channel_id, seq, kind, message_id)"
@@ -204,10 +207,12 @@ asio::awaitable<result<bool>> delete_message(pool& db, std::string channel_id, s
     auto args = params(std::move(channel_id), std::move(message_id));
     auto r = co_await db.query(
         "WITH bump AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 AND EXISTS ("
-        "   SELECT 1 FROM messages WHERE id = $2 AND channel_id = $1 AND deleted_at IS NULL) RETURNING last_seq),"
+        "   SELECT 1 FROM messages WHERE id = $2 AND channel_id = $1 AND deleted_at IS NULL) RETURNING "
+        "last_seq),"
         " del AS (UPDATE messages m SET deleted_at = now(), text = '', html = NULL FROM bump"
         "   WHERE m.id = $2 AND m.deleted_at IS NULL RETURNING m.parent_id),"
-        " parent AS (UPDATE messages p SET reply_count = p.reply_count - 1 FROM del WHERE p.id = del.parent_id),"
+        " parent AS (UPDATE messages p SET reply_count = p.reply_count - 1 FROM del WHERE p.id = "
+        "del.parent_id),"
         " ev AS (INSERT INTO channel_events (channel_id, seq, kind, message_id)"
         "   SELECT $1, last_seq, 'deleted', $2 FROM bump RETURNING seq)"
         " SELECT EXISTS (SELECT 1 FROM del), (SELECT count(*) FROM ev)",
@@ -215,22 +220,25 @@ asio::awaitable<result<bool>> delete_message(pool& db, std::string channel_id, s
     co_return changed(std::move(r));
 }
 
-asio::awaitable<result<reaction_outcome>> toggle_reaction(pool& db, std::string channel_id, std::string message_id,
-                                                          std::string membership_id, std::string emoji,
-                                                          int max_kinds) {
-    auto args = params(std::move(channel_id), std::move(message_id), std::move(membership_id), std::move(emoji),
-                       max_kinds);
+asio::awaitable<result<reaction_outcome>> toggle_reaction(pool& db, std::string channel_id,
+                                                          std::string message_id, std::string membership_id,
+                                                          std::string emoji, int max_kinds) {
+    auto args = params(std::move(channel_id), std::move(message_id), std::move(membership_id),
+                       std::move(emoji), max_kinds);
     auto r = co_await db.query(
         "WITH bump AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 AND EXISTS ("
-        "   SELECT 1 FROM messages WHERE id = $2 AND channel_id = $1 AND deleted_at IS NULL) RETURNING last_seq),"
+        "   SELECT 1 FROM messages WHERE id = $2 AND channel_id = $1 AND deleted_at IS NULL) RETURNING "
+        "last_seq),"
         " had AS (SELECT EXISTS (SELECT 1 FROM reactions WHERE message_id = $2 AND membership_id = $3"
         "   AND emoji = $4) AS yes),"
-        " room AS (SELECT (SELECT count(DISTINCT emoji) FROM reactions WHERE message_id = $2 AND emoji <> $4) < $5"
+        " room AS (SELECT (SELECT count(DISTINCT emoji) FROM reactions WHERE message_id = $2 AND emoji <> "
+        "$4) < $5"
         "   OR EXISTS (SELECT 1 FROM reactions WHERE message_id = $2 AND emoji = $4) AS yes),"
         " gone AS (DELETE FROM reactions r USING bump, had WHERE had.yes AND r.message_id = $2"
         "   AND r.membership_id = $3 AND r.emoji = $4 RETURNING 1),"
         " added AS (INSERT INTO reactions (message_id, membership_id, emoji)"
-        "   SELECT $2, $3, $4 FROM bump, had, room WHERE NOT had.yes AND room.yes ON CONFLICT DO NOTHING RETURNING 1),"
+        "   SELECT $2, $3, $4 FROM bump, had, room WHERE NOT had.yes AND room.yes ON CONFLICT DO NOTHING "
+        "RETURNING 1),"
         " ev AS (INSERT INTO channel_events (channel_id, seq, kind, message_id)"
         "   SELECT $1, last_seq, 'reacted', $2 FROM bump RETURNING seq)"
         " SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM gone), (SELECT count(*) FROM added),"

@@ -64,8 +64,8 @@ struct message_page {
     std::vector<message_row> messages;
     std::int64_t last_seq = 0;
 };
-boost::asio::awaitable<result<message_page>> recent_messages(pool& db, std::string channel_id,
-                                                             std::optional<std::int64_t> before_seq, int limit);
+boost::asio::awaitable<result<message_page>>
+recent_messages(pool& db, std::string channel_id, std::optional<std::int64_t> before_seq, int limit);
 // The message `message_id` of the channel and up to `limit` of its replies (the oldest), or nullopt when
 // the message is not a top-level message of that channel.
 struct thread_rows {
@@ -106,7 +106,8 @@ enum class reaction_outcome { added, removed, too_many_kinds, no_message };
 // Adds the member's `emoji` to the message, or removes it when they had it. A new kind of emoji is
 // refused when the message already has `max_kinds`.
 boost::asio::awaitable<result<reaction_outcome>> toggle_reaction(pool& db, std::string channel_id,
-                                                                 std::string message_id, std::string membership_id,
-                                                                 std::string emoji, int max_kinds);
+                                                                 std::string message_id,
+                                                                 std::string membership_id, std::string emoji,
+                                                                 int max_kinds);
 
 } // namespace eelchat::db

@@ -173,7 +173,8 @@ struct hub::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<db::result<std::int64_t>> track(std::string channel_id) {
         auto position = co_await db::find_channel_position(pool, channel_id);
         if (!position) co_return position.error();
-        if (!*position) co_return db::failure<std::int64_t>(make_error_code(db::sqlstate::foreign_key_violation));
+        if (!*position)
+            co_return db::failure<std::int64_t>(make_error_code(db::sqlstate::foreign_key_violation));
         auto& st = channels[channel_id];
         if (st.refs++ == 0) {
             st.delivered = (*position)->last_seq;

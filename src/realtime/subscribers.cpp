@@ -104,7 +104,8 @@ void subscriber_registry::membership_ended(const std::string& membership_id) {
                 s->close(websocket::close_code::policy_error, "no longer a member");
 }
 
-void subscriber_registry::channel_member_ended(const std::string& channel_id, const std::string& membership_id) {
+void subscriber_registry::channel_member_ended(const std::string& channel_id,
+                                               const std::string& membership_id) {
     auto it = by_channel_.find(channel_id);
     if (it == by_channel_.end()) return;
     for (const auto& s : it->second)

@@ -2,7 +2,8 @@
 
 namespace eelchat::render {
 
-std::string render_channel_header(templates& tpl, const db::channel_row& ch, std::string_view href, bool oob) {
+std::string render_channel_header(templates& tpl, const db::channel_row& ch, std::string_view href,
+                                  bool oob) {
     data d;
     d.set("title", ch.title);
     d.set("topic", ch.topic);

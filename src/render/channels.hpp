@@ -11,7 +11,8 @@
 
 namespace eelchat::render {
 
-std::string render_channel_header(templates& tpl, const db::channel_row& ch, std::string_view href, bool oob = false);
+std::string render_channel_header(templates& tpl, const db::channel_row& ch, std::string_view href,
+                                  bool oob = false);
 std::string render_channel_link(templates& tpl, const db::channel_row& ch, const std::string& community_id,
                                 bool active, bool oob = false);
 // A rename as seen from the page of channel names.channel_id: its header, the renamed channel's row in

@@ -46,7 +46,8 @@ std::string_view literal(cmark_node* n) {
 
 // Text with its line breaks kept (raw HTML blocks shown as typed).
 void append_lines(std::string& out, std::string_view s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+        s.remove_suffix(1);
     std::size_t start = 0;
     for (;;) {
         auto nl = s.find('\n', start);
@@ -157,7 +158,8 @@ private:
             out_ += html_escape(url);
             out_ += "\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">";
             // An image's link shows its description, or else its address.
-            if (cmark_node_get_type(n) == CMARK_NODE_IMAGE && !cmark_node_first_child(n)) out_ += html_escape(url);
+            if (cmark_node_get_type(n) == CMARK_NODE_IMAGE && !cmark_node_first_child(n))
+                out_ += html_escape(url);
         } else {
             out_ += "</a>";
         }

@@ -77,7 +77,8 @@ std::string reply_count_label(int count) {
     return count == 1 ? "1 reply" : std::to_string(count) + " replies";
 }
 
-std::string render_reply_count(templates& tpl, const std::string& message_id, int count, std::string_view href) {
+std::string render_reply_count(templates& tpl, const std::string& message_id, int count,
+                               std::string_view href) {
     if (count <= 0) return {};
     data d;
     d.set("count", true);
@@ -125,11 +126,14 @@ std::string render_message(templates& tpl, const db::message_row& m, std::string
     d.set("iso", m.created_iso);
     d.set("time", m.created_label);
     if (m.edited_label) d.set("edited", *m.edited_label);
-    if (m.html) d.set("html", *m.html);
-    else d.set("text", m.text);
+    if (m.html)
+        d.set("html", *m.html);
+    else
+        d.set("text", m.text);
     if (oob) d.set("oob", true);
     if (!m.deleted) d.set("reactions_html", render_reactions(tpl, m, href));
-    if (!m.parent_id && m.reply_count > 0) d.set("replies_html", render_reply_count(tpl, m.id, m.reply_count, href));
+    if (!m.parent_id && m.reply_count > 0)
+        d.set("replies_html", render_reply_count(tpl, m.id, m.reply_count, href));
     return tpl.render("message", d);
 }
 

@@ -30,9 +30,11 @@ int avatar_colour(std::string_view user_id);
 std::string render_message(templates& tpl, const db::message_row& m, std::string_view href, bool oob = false);
 std::string render_messages(templates& tpl, std::span<const db::message_row> ms, std::string_view href);
 // The reaction buttons of a message (id reactions-SEQ).
-std::string render_reactions(templates& tpl, const db::message_row& m, std::string_view href, bool oob = false);
+std::string render_reactions(templates& tpl, const db::message_row& m, std::string_view href,
+                             bool oob = false);
 // "1 reply", "3 replies" as a button that opens the thread; empty for no replies.
-std::string render_reply_count(templates& tpl, const std::string& message_id, int count, std::string_view href);
+std::string render_reply_count(templates& tpl, const std::string& message_id, int count,
+                               std::string_view href);
 std::string reply_count_label(int count);
 
 } // namespace eelchat::render

@@ -64,7 +64,8 @@ std::vector<std::string> picked(const request_context& ctx) {
 
 // A members picker: the community's members (without the viewer when `skip_me`), `checked` ticked.
 asio::awaitable<db::result<std::string>> member_picker(request_context& ctx, const community_access& access,
-                                                       std::string action, std::string legend, std::string submit,
+                                                       std::string action, std::string legend,
+                                                       std::string submit,
                                                        const std::vector<std::string>& checked, bool skip_me,
                                                        std::string_view error) {
     auto members = co_await db::community_members(ctx.svc.db, access.community.id);
@@ -107,14 +108,15 @@ void add_channel_routes(router& r) {
               const bool is_private = field(ctx, "private") == "1";
               auto checked = conversations::check_name(typed);
               if (checked.problem == conversations::name_problem::invalid) {
-                  auto res = co_await dialog_response(ctx, user, "New channel",
-                                                      new_channel_form(ctx, access, typed, is_private, bad_name), true);
+                  auto res = co_await dialog_response(
+                      ctx, user, "New channel", new_channel_form(ctx, access, typed, is_private, bad_name),
+                      true);
                   res.result(http::status::unprocessable_entity);
                   co_return res;
               }
               auto id = co_await db::create_channel(ctx.svc.db, access.community.id,
-                                                    checked.name.value_or(random_title("Channel")), is_private,
-                                                    access.membership->id);
+                                                    checked.name.value_or(random_title("Channel")),
+                                                    is_private, access.membership->id);
               if (!id) co_return database_failure(ctx, id.error());
               co_return redirect_response(channel_url(access.community.id, *id));
           }));
@@ -134,9 +136,10 @@ void add_channel_routes(router& r) {
           with_channel([](request_context& ctx, signed_in_user& user, community_access& access,
                           db::channel_row& channel) -> asio::awaitable<net::http_response> {
               if (!conversations::may_rename(channel.kind, access.reader())) co_return forbidden(ctx);
-              co_return co_await dialog_response(
-                  ctx, user, "Channel settings",
-                  settings_form(ctx, channel_url(access.community.id, channel.id), channel.title, channel.topic, ""));
+              co_return co_await dialog_response(ctx, user, "Channel settings",
+                                                 settings_form(ctx,
+                                                               channel_url(access.community.id, channel.id),
+                                                               channel.title, channel.topic, ""));
           }));
 
     r.add(http::verb::post, "/community/:id/channel/:cid/settings",
@@ -149,17 +152,17 @@ void add_channel_routes(router& r) {
               auto checked = conversations::check_name(typed);
               auto topic = conversations::check_topic(typed_topic);
               if (!checked.name || !topic) {
-                  std::string_view why = !checked.name
-                                             ? (checked.problem == conversations::name_problem::empty ? "Type a name."
-                                                                                                       : bad_name)
-                                             : "A topic has up to 250 characters on one line.";
+                  std::string_view why =
+                      !checked.name ? (checked.problem == conversations::name_problem::empty ? "Type a name."
+                                                                                             : bad_name)
+                                    : "A topic has up to 250 characters on one line.";
                   auto res = co_await dialog_response(ctx, user, "Channel settings",
                                                       settings_form(ctx, href, typed, typed_topic, why));
                   res.result(http::status::unprocessable_entity);
                   co_return res;
               }
-              auto renamed =
-                  co_await db::rename_channel(ctx.svc.db, access.community.id, channel.id, *checked.name, *topic);
+              auto renamed = co_await db::rename_channel(ctx.svc.db, access.community.id, channel.id,
+                                                         *checked.name, *topic);
               if (!renamed) co_return database_failure(ctx, renamed.error());
               ctx.svc.log.info("channel_renamed", {{"id", ctx.info.id}, {"channel", channel.id}});
               co_return redirect_response(href);
@@ -171,7 +174,8 @@ void add_channel_routes(router& r) {
               if (!conversations::may_choose_members(channel.kind, access.reader())) co_return forbidden(ctx);
               auto current = co_await db::channel_member_ids(ctx.svc.db, channel.id);
               if (!current) co_return database_failure(ctx, current.error());
-              auto html = co_await member_picker(ctx, access, channel_url(access.community.id, channel.id) + "/members",
+              auto html = co_await member_picker(ctx, access,
+                                                 channel_url(access.community.id, channel.id) + "/members",
                                                  "Who is in " + channel.title, "Save", *current, false, "");
               if (!html) co_return database_failure(ctx, html.error());
               co_return co_await dialog_response(ctx, user, "Members of " + channel.title, std::move(*html));
@@ -182,10 +186,12 @@ void add_channel_routes(router& r) {
                           db::channel_row& channel) -> asio::awaitable<net::http_response> {
               if (!conversations::may_choose_members(channel.kind, access.reader())) co_return forbidden(ctx);
               auto members = picked(ctx);
-              // The admin who saves stays in: leaving a private channel is not done by unticking oneself here.
+              // The admin who saves stays in: leaving a private channel is not done by unticking oneself
+              // here.
               if (std::find(members.begin(), members.end(), access.membership->id) == members.end())
                   members.push_back(access.membership->id);
-              auto saved = co_await db::set_channel_members(ctx.svc.db, access.community.id, channel.id, members);
+              auto saved =
+                  co_await db::set_channel_members(ctx.svc.db, access.community.id, channel.id, members);
               if (!saved) co_return database_failure(ctx, saved.error());
               co_return redirect_response(channel_url(access.community.id, channel.id));
           }));
@@ -208,15 +214,19 @@ void add_channel_routes(router& r) {
               std::erase(people, access.membership->id);
               const auto max_people = ctx.svc.limits.cfg.direct_max_people;
               std::string_view error;
-              if (people.empty()) error = "Pick at least one person.";
-              else if (people.size() + 1 > max_people) error = "A direct conversation has at most " ;
+              if (people.empty())
+                  error = "Pick at least one person.";
+              else if (people.size() + 1 > max_people)
+                  error = "A direct conversation has at most ";
               if (!error.empty()) {
                   std::string why(error);
                   if (!people.empty()) why += std::to_string(max_people) + " people, you included.";
-                  auto html = co_await member_picker(ctx, access, community_url(access.community.id) + "/direct",
-                                                     "Who to talk with", "Start", people, true, why);
+                  auto html =
+                      co_await member_picker(ctx, access, community_url(access.community.id) + "/direct",
+                                             "Who to talk with", "Start", people, true, why);
                   if (!html) co_return database_failure(ctx, html.error());
-                  auto res = co_await dialog_response(ctx, user, "New direct message", std::move(*html), true);
+                  auto res =
+                      co_await dialog_response(ctx, user, "New direct message", std::move(*html), true);
                   res.result(http::status::unprocessable_entity);
                   co_return res;
               }

@@ -76,8 +76,7 @@ asio::awaitable<net::http_response> members_page(request_context& ctx, const sig
 }
 
 // The member named by :mid, for an admin's action on them; refusals as responses.
-template <class F>
-auto with_admin_over_member(F f) {
+template <class F> auto with_admin_over_member(F f) {
     return with_community([f](request_context& ctx, signed_in_user& user,
                               community_access& access) -> asio::awaitable<net::http_response> {
         if (!access.admin()) co_return forbidden(ctx);
@@ -93,7 +92,8 @@ auto with_admin_over_member(F f) {
 void add_community_routes(router& r) {
     r.add(http::verb::get, "/community/new",
           with_user([](request_context& ctx, signed_in_user& user) -> asio::awaitable<net::http_response> {
-              co_return co_await dialog_response(ctx, user, "New community", new_community_form(ctx, "", ""), true);
+              co_return co_await dialog_response(ctx, user, "New community", new_community_form(ctx, "", ""),
+                                                 true);
           }));
 
     r.add(http::verb::post, "/community",
@@ -101,8 +101,9 @@ void add_community_routes(router& r) {
               const std::string typed = field(ctx, "title");
               auto checked = conversations::check_name(typed);
               if (checked.problem == conversations::name_problem::invalid) {
-                  auto res = co_await dialog_response(ctx, user, "New community",
-                                                      new_community_form(ctx, typed, name_problem_text(checked.problem)), true);
+                  auto res = co_await dialog_response(
+                      ctx, user, "New community",
+                      new_community_form(ctx, typed, name_problem_text(checked.problem)), true);
                   res.result(http::status::unprocessable_entity);
                   co_return res;
               }
@@ -117,7 +118,8 @@ void add_community_routes(router& r) {
                             community_access& access) -> asio::awaitable<net::http_response> {
               std::vector<db::channel_row> channels;
               if (access.membership) {
-                  auto listed = co_await db::list_channels(ctx.svc.db, access.community.id, access.membership->id);
+                  auto listed =
+                      co_await db::list_channels(ctx.svc.db, access.community.id, access.membership->id);
                   if (!listed) co_return database_failure(ctx, listed.error());
                   channels = std::move(*listed);
               }
@@ -155,27 +157,28 @@ void add_community_routes(router& r) {
                                                  rename_form(ctx, access, access.community.title, ""));
           }));
 
-    r.add(http::verb::post, "/community/:id/settings",
-          with_community([](request_context& ctx, signed_in_user& user,
-                            community_access& access) -> asio::awaitable<net::http_response> {
-              if (!access.admin()) co_return forbidden(ctx);
-              const std::string typed = field(ctx, "title");
-              auto checked = conversations::check_name(typed);
-              if (!checked.name) {
-                  auto res = co_await dialog_response(
-                      ctx, user, "Community settings",
-                      rename_form(ctx, access, typed,
-                                  checked.problem == conversations::name_problem::empty
-                                      ? "Type a name."
-                                      : name_problem_text(checked.problem)));
-                  res.result(http::status::unprocessable_entity);
-                  co_return res;
-              }
-              auto renamed = co_await db::rename_community(ctx.svc.db, access.community.id, *checked.name);
-              if (!renamed) co_return database_failure(ctx, renamed.error());
-              ctx.svc.log.info("community_renamed", {{"id", ctx.info.id}, {"community", access.community.id}});
-              co_return redirect_response(community_url(access.community.id));
-          }));
+    r.add(
+        http::verb::post, "/community/:id/settings",
+        with_community([](request_context& ctx, signed_in_user& user,
+                          community_access& access) -> asio::awaitable<net::http_response> {
+            if (!access.admin()) co_return forbidden(ctx);
+            const std::string typed = field(ctx, "title");
+            auto checked = conversations::check_name(typed);
+            if (!checked.name) {
+                auto res =
+                    co_await dialog_response(ctx, user, "Community settings",
+                                             rename_form(ctx, access, typed,
+                                                         checked.problem == conversations::name_problem::empty
+                                                             ? "Type a name."
+                                                             : name_problem_text(checked.problem)));
+                res.result(http::status::unprocessable_entity);
+                co_return res;
+            }
+            auto renamed = co_await db::rename_community(ctx.svc.db, access.community.id, *checked.name);
+            if (!renamed) co_return database_failure(ctx, renamed.error());
+            ctx.svc.log.info("community_renamed", {{"id", ctx.info.id}, {"community", access.community.id}});
+            co_return redirect_response(community_url(access.community.id));
+        }));
 
     r.add(http::verb::get, "/community/:id/members", with_community(members_page));
 
@@ -185,8 +188,9 @@ void add_community_routes(router& r) {
               auto removed = co_await db::remove_member(ctx.svc.db, access.community.id, member);
               if (!removed) co_return database_failure(ctx, removed.error());
               if (!*removed) co_return not_found(ctx);
-              ctx.svc.log.info("member_removed",
-                               {{"id", ctx.info.id}, {"community", access.community.id}, {"membership", member}});
+              ctx.svc.log.info(
+                  "member_removed",
+                  {{"id", ctx.info.id}, {"community", access.community.id}, {"membership", member}});
               co_return redirect_response(community_url(access.community.id) + "/members");
           }));
 

@@ -54,7 +54,8 @@ asio::awaitable<checked<community_access>> load_community(request_context& ctx, 
     std::optional<std::string> no_channel;
     auto found = co_await load_access(ctx, user, std::move(no_channel));
     if (!found.ok()) co_return std::move(found).refusal();
-    co_return community_access{std::move(found->community), std::move(found->membership), false, found->banned};
+    co_return community_access{std::move(found->community), std::move(found->membership), false,
+                               found->banned};
 }
 
 asio::awaitable<checked<channel_access>> load_channel(request_context& ctx, const signed_in_user& user) {

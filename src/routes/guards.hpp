@@ -15,8 +15,7 @@
 
 namespace eelchat::routes {
 
-template <class T>
-class checked {
+template <class T> class checked {
 public:
     checked(T value) : v_(std::move(value)) {}
     checked(net::http_response refusal) : v_(std::move(refusal)) {}
@@ -40,13 +39,14 @@ boost::asio::awaitable<checked<signed_in_user>> require_user(request_context& ct
 struct community_access {
     db::community_row community;
     std::optional<db::membership_row> membership; // nullopt: signed in but not a member
-    bool channel_member = false; // among the loaded channel's own members (private, direct)
-    bool banned = false;         // an admin removed this user
+    bool channel_member = false;                  // among the loaded channel's own members (private, direct)
+    bool banned = false;                          // an admin removed this user
     bool admin() const { return membership && membership->admin; }
     conversations::reader reader() const { return {membership.has_value(), admin(), channel_member}; }
 };
 // The community named by the :id parameter (404 when malformed or unknown), with the user's membership.
-boost::asio::awaitable<checked<community_access>> load_community(request_context& ctx, const signed_in_user& user);
+boost::asio::awaitable<checked<community_access>> load_community(request_context& ctx,
+                                                                 const signed_in_user& user);
 
 struct channel_access {
     community_access access;
@@ -56,14 +56,14 @@ struct channel_access {
 // non-member is sent to the community page (GET) or refused with 403 (changes). Malformed, unknown or
 // another community's channel: 404, and so is a private channel or direct conversation the member is
 // not in (conversations/permissions.hpp), so that its existence shows nowhere.
-boost::asio::awaitable<checked<channel_access>> load_channel(request_context& ctx, const signed_in_user& user);
+boost::asio::awaitable<checked<channel_access>> load_channel(request_context& ctx,
+                                                             const signed_in_user& user);
 
 // Route combinators: run the guards in order and call `f` with what they found, or send the refusal.
 //   with_user(f):      f(ctx, user)
 //   with_community(f): f(ctx, user, access)
 //   with_channel(f):   f(ctx, user, access, channel)
-template <class F>
-auto with_user(F f) {
+template <class F> auto with_user(F f) {
     return [f](request_context& ctx) -> boost::asio::awaitable<net::http_response> {
         auto user = co_await require_user(ctx);
         if (!user.ok()) co_return std::move(user).refusal();
@@ -71,24 +71,23 @@ auto with_user(F f) {
     };
 }
 
-template <class F>
-auto with_community(F f) {
-    return with_user([f](request_context& ctx, signed_in_user& user) -> boost::asio::awaitable<net::http_response> {
-        auto access = co_await load_community(ctx, user);
-        if (!access.ok()) co_return std::move(access).refusal();
-        co_return co_await f(ctx, user, *access);
-    });
+template <class F> auto with_community(F f) {
+    return with_user(
+        [f](request_context& ctx, signed_in_user& user) -> boost::asio::awaitable<net::http_response> {
+            auto access = co_await load_community(ctx, user);
+            if (!access.ok()) co_return std::move(access).refusal();
+            co_return co_await f(ctx, user, *access);
+        });
 }
 
-template <class F>
-auto with_channel(F f) {
-    return with_user([f](request_context& ctx, signed_in_user& user) -> boost::asio::awaitable<net::http_response> {
-        auto found = co_await load_channel(ctx, user);
-        if (!found.ok()) co_return std::move(found).refusal();
-        co_return co_await f(ctx, user, found->access, found->channel);
-    });
+template <class F> auto with_channel(F f) {
+    return with_user(
+        [f](request_context& ctx, signed_in_user& user) -> boost::asio::awaitable<net::http_response> {
+            auto found = co_await load_channel(ctx, user);
+            if (!found.ok()) co_return std::move(found).refusal();
+            co_return co_await f(ctx, user, found->access, found->channel);
+        });
 }
-
 
 // 403 with the plain error page.
 net::http_response forbidden(request_context& ctx);

@@ -36,8 +36,7 @@ struct message_access {
 };
 
 // The channel guard, then the message :mid of that channel (404 when malformed or not there).
-template <class F>
-auto with_message(F f) {
+template <class F> auto with_message(F f) {
     return with_channel([f](request_context& ctx, signed_in_user& user, community_access& access,
                             db::channel_row& channel) -> asio::awaitable<net::http_response> {
         auto mid = crypto::normalize_uuid(ctx.params.get("mid"));
@@ -50,7 +49,8 @@ auto with_message(F f) {
     });
 }
 
-std::string edit_form(render::templates& tpl, const message_access& m, std::string_view text, std::string_view error) {
+std::string edit_form(render::templates& tpl, const message_access& m, std::string_view text,
+                      std::string_view error) {
     render::data d;
     d.set("href", m.href);
     d.set("id", m.message.id);
@@ -60,7 +60,8 @@ std::string edit_form(render::templates& tpl, const message_access& m, std::stri
     return tpl.render("edit_message", d);
 }
 
-std::string picker(render::templates& tpl, const message_access& m, std::string_view typed, std::string_view error) {
+std::string picker(render::templates& tpl, const message_access& m, std::string_view typed,
+                   std::string_view error) {
     render::data d;
     d.set("href", m.href);
     d.set("id", m.message.id);
@@ -81,7 +82,8 @@ net::http_response unprocessable(std::string html) {
     return html_response(http::status::unprocessable_entity, std::move(html));
 }
 
-asio::awaitable<net::http_response> save_edit(request_context& ctx, const signed_in_user& user, message_access& m) {
+asio::awaitable<net::http_response> save_edit(request_context& ctx, const signed_in_user& user,
+                                              message_access& m) {
     auto& tpl = ctx.svc.pages.tpl();
     if (!conversations::may_edit(m.message, m.access.membership->id)) co_return forbidden(ctx);
     const std::string text = text::normalize_newlines(field(ctx, "text"));
@@ -93,10 +95,12 @@ asio::awaitable<net::http_response> save_edit(request_context& ctx, const signed
         res.set(http::field::retry_after, refusal->retry_after);
         co_return res;
     }
-    auto saved = co_await db::edit_message(ctx.svc.db, m.channel.id, m.message.id, text, render::markdown_to_html(text));
+    auto saved = co_await db::edit_message(ctx.svc.db, m.channel.id, m.message.id, text,
+                                           render::markdown_to_html(text));
     if (!saved) co_return database_failure(ctx, saved.error());
     if (!*saved) co_return not_found(ctx);
-    ctx.svc.log.info("message_edited", {{"id", ctx.info.id}, {"channel", m.channel.id}, {"message", m.message.id}});
+    ctx.svc.log.info("message_edited",
+                     {{"id", ctx.info.id}, {"channel", m.channel.id}, {"message", m.message.id}});
     // The message as it is now, for this page at once; the event brings the same to every page.
     auto now = co_await db::find_message(ctx.svc.db, m.channel.id, m.message.id);
     if (!now) co_return database_failure(ctx, now.error());
@@ -104,7 +108,8 @@ asio::awaitable<net::http_response> save_edit(request_context& ctx, const signed
     co_return html_response(http::status::ok, render::render_message(tpl, **now, m.href));
 }
 
-asio::awaitable<net::http_response> toggle(request_context& ctx, const signed_in_user& user, message_access& m) {
+asio::awaitable<net::http_response> toggle(request_context& ctx, const signed_in_user& user,
+                                           message_access& m) {
     auto& tpl = ctx.svc.pages.tpl();
     const bool from_picker = field(ctx, "from") == "picker";
     const std::string typed = field(ctx, "emoji");
@@ -120,8 +125,9 @@ asio::awaitable<net::http_response> toggle(request_context& ctx, const signed_in
         res.set(http::field::retry_after, refusal->retry_after);
         co_return res;
     }
-    auto r = co_await db::toggle_reaction(ctx.svc.db, m.channel.id, m.message.id, m.access.membership->id, *emoji,
-                                          static_cast<int>(ctx.svc.limits.cfg.reaction_kinds_per_message));
+    auto r =
+        co_await db::toggle_reaction(ctx.svc.db, m.channel.id, m.message.id, m.access.membership->id, *emoji,
+                                     static_cast<int>(ctx.svc.limits.cfg.reaction_kinds_per_message));
     if (!r) co_return database_failure(ctx, r.error());
     switch (*r) {
     case db::reaction_outcome::no_message:
@@ -164,9 +170,11 @@ void add_message_routes(router& r) {
     const std::string base = "/community/:id/channel/:cid/message/:mid";
 
     r.add(http::verb::get, base + "/edit",
-          with_message([](request_context& ctx, signed_in_user&, message_access& m) -> asio::awaitable<net::http_response> {
+          with_message([](request_context& ctx, signed_in_user&,
+                          message_access& m) -> asio::awaitable<net::http_response> {
               if (!conversations::may_edit(m.message, m.access.membership->id)) co_return forbidden(ctx);
-              co_return html_response(http::status::ok, edit_form(ctx.svc.pages.tpl(), m, m.message.text, ""));
+              co_return html_response(http::status::ok,
+                                      edit_form(ctx.svc.pages.tpl(), m, m.message.text, ""));
           }));
 
     r.add(http::verb::post, base, with_message(save_edit));
@@ -183,15 +191,17 @@ void add_message_routes(router& r) {
               }
               auto deleted = co_await db::delete_message(ctx.svc.db, m.channel.id, m.message.id);
               if (!deleted) co_return database_failure(ctx, deleted.error());
-              ctx.svc.log.info("message_deleted", {{"id", ctx.info.id},
-                                                   {"channel", m.channel.id},
-                                                   {"message", m.message.id},
-                                                   {"by_admin", m.message.membership_id != m.access.membership->id}});
+              ctx.svc.log.info("message_deleted",
+                               {{"id", ctx.info.id},
+                                {"channel", m.channel.id},
+                                {"message", m.message.id},
+                                {"by_admin", m.message.membership_id != m.access.membership->id}});
               co_return html_response(http::status::ok, "");
           }));
 
     r.add(http::verb::get, base + "/react",
-          with_message([](request_context& ctx, signed_in_user&, message_access& m) -> asio::awaitable<net::http_response> {
+          with_message([](request_context& ctx, signed_in_user&,
+                          message_access& m) -> asio::awaitable<net::http_response> {
               if (m.message.deleted) co_return not_found(ctx);
               co_return html_response(http::status::ok, picker(ctx.svc.pages.tpl(), m, "", ""));
           }));

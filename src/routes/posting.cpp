@@ -45,7 +45,8 @@ std::optional<change_refusal> take_change_allowance(request_context& ctx, const 
 }
 
 asio::awaitable<net::http_response> post_message(request_context& ctx, const signed_in_user& user,
-                                                 const community_access& access, const db::channel_row& channel) {
+                                                 const community_access& access,
+                                                 const db::channel_row& channel) {
     auto& tpl = ctx.svc.pages.tpl();
     const std::string back = channel_url(access.community.id, channel.id);
     const std::string parent_field = field(ctx, "parent_id");
@@ -78,8 +79,9 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const sig
     }
 
     // Rendered here, once: every page and every subscriber shows the stored HTML.
-    db::new_message m{channel.id, access.membership->id, text, render::markdown_to_html(text), std::move(parent_id),
-                      *client_id};
+    db::new_message m{
+        channel.id, access.membership->id, text, render::markdown_to_html(text), std::move(parent_id),
+        *client_id};
     auto posted = co_await ctx.svc.messages.post(std::move(m));
     if (!posted) {
         if (posted.error() == db::sqlstate::foreign_key_violation) co_return not_found(ctx);

@@ -52,7 +52,8 @@ asio::awaitable<net::http_response> render_shell(request_context& ctx, const sig
     if (s.access && s.access->membership) {
         std::string rooms, directs;
         for (const auto& ch : s.channels) {
-            auto html = render::render_channel_link(tpl, ch, s.access->community.id, ch.id == s.active_channel);
+            auto html =
+                render::render_channel_link(tpl, ch, s.access->community.id, ch.id == s.active_channel);
             (ch.kind == "direct" ? directs : rooms) += html;
         }
         d.set("channels_html", rooms);
@@ -74,7 +75,8 @@ asio::awaitable<net::http_response> dialog_response(request_context& ctx, const 
     d.set("title", title);
     d.set("body", html);
     if (is_htmx(ctx))
-        co_return html_response(http::status::ok, ctx.svc.pages.tpl().render(in_main ? "dialog_page" : "dialog", d));
+        co_return html_response(http::status::ok,
+                                ctx.svc.pages.tpl().render(in_main ? "dialog_page" : "dialog", d));
     shell s;
     s.title = title + " | eelchat";
     s.main_html = ctx.svc.pages.tpl().render("dialog_page", d);

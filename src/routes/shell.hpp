@@ -35,7 +35,8 @@ struct shell {
     std::string main_html;
 };
 // The whole page: the shell with `s.main_html` in its main column.
-boost::asio::awaitable<net::http_response> render_shell(request_context& ctx, const signed_in_user& user, shell s);
+boost::asio::awaitable<net::http_response> render_shell(request_context& ctx, const signed_in_user& user,
+                                                        shell s);
 // A form of its own: for htmx a modal dialog (swapped into the page's #modal) or, with `in_main`, a panel
 // that takes the place of the page's main column (the create forms: nothing of the page under it keeps a
 // field of the same label); without htmx a page of its own.

@@ -5,7 +5,8 @@
 
 using namespace eelchat::conversations;
 
-TEST_CASE("room names: trimmed, one line, 1 to 80 characters, no control or bidi characters", "[unit][names]") {
+TEST_CASE("room names: trimmed, one line, 1 to 80 characters, no control or bidi characters",
+          "[unit][names]") {
     CHECK(check_name("  Eel fans  ").name == "Eel fans");
     CHECK(check_name("").problem == name_problem::empty);
     CHECK(check_name("   ").problem == name_problem::empty);
@@ -23,7 +24,8 @@ TEST_CASE("room names: trimmed, one line, 1 to 80 characters, no control or bidi
 }
 
 TEST_CASE("reactions: one emoji, sequences included, nothing else", "[unit][names]") {
-    for (const char* ok : {"👍", " 🎉 ", "❤️", "👍🏽", "👨‍👩‍👧", "🇳🇴", "1️⃣", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "✅"}) {
+    for (const char* ok : {"👍", " 🎉 ", "❤️", "👍🏽", "👨‍👩‍👧", "🇳🇴", "1️⃣",
+                           "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "✅"}) {
         INFO(ok);
         CHECK(clean_emoji(ok));
     }
@@ -35,6 +37,7 @@ TEST_CASE("reactions: one emoji, sequences included, nothing else", "[unit][name
     }
     CHECK_FALSE(clean_emoji(std::string(20, '\xF0')));
     std::string many;
-    for (int i = 0; i < 20; ++i) many += "👍";
+    for (int i = 0; i < 20; ++i)
+        many += "👍";
     CHECK_FALSE(clean_emoji(many)); // more than 16 code points
 }

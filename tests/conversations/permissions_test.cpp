@@ -18,7 +18,8 @@ db::message_row message_by(std::optional<std::string> membership, bool system = 
 
 } // namespace
 
-TEST_CASE("reading: public channels for members, private and direct ones for their own members", "[unit][authz]") {
+TEST_CASE("reading: public channels for members, private and direct ones for their own members",
+          "[unit][authz]") {
     const reader outsider{false, false, false}, member{true, false, false}, admin{true, true, false},
         insider{true, false, true};
     CHECK_FALSE(conversations::may_read("public", outsider));

@@ -257,7 +257,8 @@ TEST_CASE("listener: a terminated backend is replaced, with a resync before new 
     }(h, scratch.url()));
 }
 
-TEST_CASE("listener: while the database is down it retries with backoff, then reconnects", "[pg][listener][restart]") {
+TEST_CASE("listener: while the database is down it retries with backoff, then reconnects",
+          "[pg][listener][restart]") {
     eelchat::test::scratch_db scratch;
     auto opts = options_for(scratch.url());
     opts.connect_timeout = 1s;

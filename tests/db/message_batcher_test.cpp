@@ -26,13 +26,17 @@ TEST_CASE("concurrent posts are stored once each, in posting order per channel, 
           "[pg][messages]") {
     test::scratch_db sdb;
     test::apply_all_migrations(sdb.url());
-    test::sql_exec(sdb.url(),
-                   "INSERT INTO users (id, email) VALUES ('" + make_uuid(1) + "', 'a@example.com');"
-                   "INSERT INTO communities (id, title) VALUES ('" + make_uuid(2) + "', 'C');"
-                   "INSERT INTO memberships (id, user_id, community_id) VALUES ('" + make_uuid(3) + "', '" +
-                       make_uuid(1) + "', '" + make_uuid(2) + "');"
-                   "INSERT INTO channels (id, community_id, title) VALUES ('" + make_uuid(10) + "', '" +
-                       make_uuid(2) + "', 'one'), ('" + make_uuid(11) + "', '" + make_uuid(2) + "', 'two');");
+    test::sql_exec(sdb.url(), "INSERT INTO users (id, email) VALUES ('" + make_uuid(1) +
+                                  "', 'a@example.com');"
+                                  "INSERT INTO communities (id, title) VALUES ('" +
+                                  make_uuid(2) +
+                                  "', 'C');"
+                                  "INSERT INTO memberships (id, user_id, community_id) VALUES ('" +
+                                  make_uuid(3) + "', '" + make_uuid(1) + "', '" + make_uuid(2) +
+                                  "');"
+                                  "INSERT INTO channels (id, community_id, title) VALUES ('" +
+                                  make_uuid(10) + "', '" + make_uuid(2) + "', 'one'), ('" + make_uuid(11) +
+                                  "', '" + make_uuid(2) + "', 'two');");
     const auto membership = make_uuid(3);
     const std::string channels[] = {make_uuid(10), make_uuid(11)};
     const auto gone_channel = make_uuid(12);
@@ -51,20 +55,28 @@ TEST_CASE("concurrent posts are stored once each, in posting order per channel, 
     std::vector<std::optional<db::result<db::posted_message>>> answers(posts + 3);
     int finished = 0;
     auto post = [&](int slot, std::string channel, std::string client) {
-        asio::co_spawn(ctx, batcher.post(db::new_message{std::move(channel), membership, "message " + std::to_string(slot), std::nullopt, std::nullopt, std::move(client)}),
-                       [&, slot](std::exception_ptr e, db::result<db::posted_message> r) {
-                           REQUIRE_FALSE(e);
-                           answers[static_cast<std::size_t>(slot)] = std::move(r);
-                           ++finished;
-                       });
+        asio::co_spawn(
+            ctx,
+            batcher.post(db::new_message{std::move(channel), membership, "message " + std::to_string(slot),
+                                         std::nullopt, std::nullopt, std::move(client)}),
+            [&, slot](std::exception_ptr e, db::result<db::posted_message> r) {
+                REQUIRE_FALSE(e);
+                answers[static_cast<std::size_t>(slot)] = std::move(r);
+                ++finished;
+            });
     };
-    for (int i = 0; i < posts; ++i) post(i, channels[i % 2], make_uuid(1000 + i));
-    post(posts, channels[0], make_uuid(1000));     // a retry of message 0, in the same burst
+    for (int i = 0; i < posts; ++i)
+        post(i, channels[i % 2], make_uuid(1000 + i));
+    post(posts, channels[0], make_uuid(1000));      // a retry of message 0, in the same burst
     post(posts + 1, gone_channel, make_uuid(5000)); // a channel that does not exist
     post(posts + 2, channels[1], make_uuid(5001));
-    test::run_async(ctx, [&]() -> asio::awaitable<void> {
-        while (finished < posts + 3) co_await test::sleep_for(std::chrono::milliseconds(5));
-    }(), std::chrono::seconds(30), test::leftovers::allow);
+    test::run_async(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            while (finished < posts + 3)
+                co_await test::sleep_for(std::chrono::milliseconds(5));
+        }(),
+        std::chrono::seconds(30), test::leftovers::allow);
 
     for (int i = 0; i < posts; ++i) {
         CAPTURE(i);
@@ -80,8 +92,10 @@ TEST_CASE("concurrent posts are stored once each, in posting order per channel, 
 
     // Each channel: numbers 1..n without gaps, in the order the posts were made.
     const auto order = [&](const std::string& channel) {
-        return test::sql_value(sdb.url(), "SELECT string_agg(seq || '=' || split_part(text, ' ', 2), ',' ORDER BY seq)"
-                                          " FROM messages WHERE channel_id = '" + channel + "'");
+        return test::sql_value(sdb.url(),
+                               "SELECT string_agg(seq || '=' || split_part(text, ' ', 2), ',' ORDER BY seq)"
+                               " FROM messages WHERE channel_id = '" +
+                                   channel + "'");
     };
     std::string want0, want1;
     for (int i = 0, s0 = 0, s1 = 0; i < posts; ++i) {

@@ -66,27 +66,30 @@ TEST_CASE("edits, deletions, reactions, replies and renames reach the other inst
     pair_of_instances c;
     asio::io_context ctx;
     test::channel_socket live(ctx.get_executor());
-    REQUIRE(test::run_async(ctx, live.connect(c.b.port(), c.channel + "/connect?after=0", c.bob.cookie(), std::string(origin)),
-                            std::chrono::seconds(10), test::leftovers::allow) == 101u);
+    REQUIRE(test::run_async(
+                ctx,
+                live.connect(c.b.port(), c.channel + "/connect?after=0", c.bob.cookie(), std::string(origin)),
+                std::chrono::seconds(10), test::leftovers::allow) == 101u);
 
-    c.post(c.alice, "hello **world**");                                          // 1
-    c.post(c.bob, "a message of bob's");                                          // 2
+    c.post(c.alice, "hello **world**");  // 1
+    c.post(c.bob, "a message of bob's"); // 2
     REQUIRE(c.alice.post(c.message_url(1), {{"text", "hello _there_"}}, true, true).result() ==
-            http::status::ok);                                                    // 3 edited
+            http::status::ok); // 3 edited
     REQUIRE(c.bob.post(c.message_url(1) + "/reactions", {{"emoji", "👍"}}, true, true).result() ==
-            http::status::ok);                                                    // 4 reacted
+            http::status::ok); // 4 reacted
     REQUIRE(c.alice.post(c.message_url(1) + "/reactions", {{"emoji", "👍"}}, true, true).result() ==
-            http::status::ok);                                                    // 5 reacted
-    c.post(c.bob, "a reply", c.message_id(1));                                    // 6 a reply
-    REQUIRE(c.alice.del(c.message_url(2)).result() == http::status::ok);          // 7 deleted by an admin
+            http::status::ok);                                           // 5 reacted
+    c.post(c.bob, "a reply", c.message_id(1));                           // 6 a reply
+    REQUIRE(c.alice.del(c.message_url(2)).result() == http::status::ok); // 7 deleted by an admin
     REQUIRE(location(c.alice.post(c.channel + "/settings", {{"title", "eel-talk"}, {"topic", "all eels"}})) ==
-            c.channel);                                                           // 8 renamed
+            c.channel); // 8 renamed
 
-    auto events = test::run_async(ctx, live.collect_events(8, std::chrono::seconds(20)), std::chrono::seconds(25),
-                                  test::leftovers::allow);
+    auto events = test::run_async(ctx, live.collect_events(8, std::chrono::seconds(20)),
+                                  std::chrono::seconds(25), test::leftovers::allow);
     CHECK(events == range(1, 8));
     CHECK_THAT(live.frame_of(1), Catch::Contains("<strong>world</strong>"));
-    CHECK_THAT(live.frame_of(3), Catch::Contains("id=\"message-1\"") && Catch::Contains("hx-swap-oob=\"true\"") &&
+    CHECK_THAT(live.frame_of(3), Catch::Contains("id=\"message-1\"") &&
+                                     Catch::Contains("hx-swap-oob=\"true\"") &&
                                      Catch::Contains("<em>there</em>") && Catch::Contains("(edited)"));
     CHECK_THAT(live.frame_of(4), Catch::Contains("id=\"reactions-1\"") && Catch::Contains("👍 1"));
     CHECK_THAT(live.frame_of(5), Catch::Contains("👍 2"));
@@ -98,17 +101,19 @@ TEST_CASE("edits, deletions, reactions, replies and renames reach the other inst
 
     // A page that last applied event 2 reconnects: it gets 3..8, each once, ending where a fresh page is.
     test::channel_socket again(ctx.get_executor());
-    REQUIRE(test::run_async(ctx, again.connect(c.a.port(), c.channel + "/connect?after=2", c.alice.cookie(),
-                                               std::string(origin)),
+    REQUIRE(test::run_async(ctx,
+                            again.connect(c.a.port(), c.channel + "/connect?after=2", c.alice.cookie(),
+                                          std::string(origin)),
                             std::chrono::seconds(10), test::leftovers::allow) == 101u);
-    auto replayed = test::run_async(ctx, again.collect_events(8, std::chrono::seconds(20)), std::chrono::seconds(25),
-                                    test::leftovers::allow);
+    auto replayed = test::run_async(ctx, again.collect_events(8, std::chrono::seconds(20)),
+                                    std::chrono::seconds(25), test::leftovers::allow);
     CHECK(replayed == range(3, 8));
     // Replayed events show today's state: the edit frame has the final text and both reactions.
     CHECK_THAT(again.frame_of(3), Catch::Contains("<em>there</em>") && Catch::Contains("👍 2"));
     auto fresh = c.alice.get(c.channel).body();
     CHECK_THAT(fresh, Catch::Contains("id=\"event-cursor\" value=\"8\""));
-    CHECK_THAT(fresh, Catch::Contains("<em>there</em>") && Catch::Contains("👍 2") && Catch::Contains("1 reply"));
+    CHECK_THAT(fresh,
+               Catch::Contains("<em>there</em>") && Catch::Contains("👍 2") && Catch::Contains("1 reply"));
     CHECK_THAT(fresh, !Catch::Contains("a message of bob&#39;s"));
 }
 
@@ -117,14 +122,17 @@ TEST_CASE("a page of the community's other channels sees a public channel rename
     pair_of_instances c;
     asio::io_context ctx;
     test::channel_socket elsewhere(ctx.get_executor());
-    REQUIRE(test::run_async(ctx, elsewhere.connect(c.b.port(), c.other + "/connect?after=0", c.bob.cookie(), std::string(origin)),
+    REQUIRE(test::run_async(ctx,
+                            elsewhere.connect(c.b.port(), c.other + "/connect?after=0", c.bob.cookie(),
+                                              std::string(origin)),
                             std::chrono::seconds(10), test::leftovers::allow) == 101u);
-    REQUIRE(location(c.alice.post(c.channel + "/settings", {{"title", "renamed"}, {"topic", ""}})) == c.channel);
+    REQUIRE(location(c.alice.post(c.channel + "/settings", {{"title", "renamed"}, {"topic", ""}})) ==
+            c.channel);
     REQUIRE(location(c.alice.post(c.community + "/settings", {{"title", "Eel Society"}})) == c.community);
-    auto events = test::run_async(ctx, elsewhere.collect_events(2, std::chrono::seconds(20)), std::chrono::seconds(25),
-                                  test::leftovers::allow);
+    auto events = test::run_async(ctx, elsewhere.collect_events(2, std::chrono::seconds(20)),
+                                  std::chrono::seconds(25), test::leftovers::allow);
     CHECK(events == range(1, 2));
-    CHECK_THAT(elsewhere.frame_of(1), Catch::Contains("id=\"channel-link-" + c.channel_id + "\"") &&
-                                          Catch::Contains("renamed"));
+    CHECK_THAT(elsewhere.frame_of(1),
+               Catch::Contains("id=\"channel-link-" + c.channel_id + "\"") && Catch::Contains("renamed"));
     CHECK_THAT(elsewhere.frame_of(2), Catch::Contains("Eel Society"));
 }

@@ -14,8 +14,7 @@ namespace {
 // Every tag in `html` is one the renderer writes, with only the attributes it writes.
 bool only_known_markup(const std::string& html) {
     static const std::regex tag(R"(<(/?)([a-zA-Z0-9]+)([^>]*)>)");
-    static const std::regex allowed_names(
-        "^(p|br|strong|em|del|code|pre|blockquote|ul|ol|li|hr|a)$");
+    static const std::regex allowed_names("^(p|br|strong|em|del|code|pre|blockquote|ul|ol|li|hr|a)$");
     static const std::regex allowed_attrs(
         R"(^(| href="(https?://|mailto:)[^"<>\s]*" rel="nofollow noopener noreferrer" target="_blank"| start="\d+"| class="md-heading")$)",
         std::regex::icase);
@@ -46,10 +45,11 @@ TEST_CASE("markdown: what people type in chat", "[unit][markdown]") {
           "<p><a href=\"https://example.org/a?b=1&amp;c=2\" rel=\"nofollow noopener noreferrer\" "
           "target=\"_blank\">docs</a></p>");
     // Bare URLs become links too.
-    CHECK(markdown_to_html("see https://eelchat.example/x and www.example.com") ==
-          "<p>see <a href=\"https://eelchat.example/x\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">"
-          "https://eelchat.example/x</a> and <a href=\"http://www.example.com\" rel=\"nofollow noopener "
-          "noreferrer\" target=\"_blank\">www.example.com</a></p>");
+    CHECK(
+        markdown_to_html("see https://eelchat.example/x and www.example.com") ==
+        "<p>see <a href=\"https://eelchat.example/x\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">"
+        "https://eelchat.example/x</a> and <a href=\"http://www.example.com\" rel=\"nofollow noopener "
+        "noreferrer\" target=\"_blank\">www.example.com</a></p>");
     CHECK(markdown_to_html("2 < 3 & 4 > 1") == "<p>2 &lt; 3 &amp; 4 &gt; 1</p>");
 }
 
@@ -102,7 +102,8 @@ TEST_CASE("markdown: hostile input renders inert", "[unit][markdown][security]")
     CHECK(markdown_to_html("<b>x</b>") == "<p>&lt;b&gt;x&lt;/b&gt;</p>");
     // An image is a link to the image, not an image.
     CHECK(markdown_to_html("![cat](https://example.org/cat.png)") ==
-          "<p><a href=\"https://example.org/cat.png\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">cat</a></p>");
+          "<p><a href=\"https://example.org/cat.png\" rel=\"nofollow noopener noreferrer\" "
+          "target=\"_blank\">cat</a></p>");
     // A link to an unsafe scheme keeps its text and loses the link.
     CHECK(markdown_to_html("[click](javascript:alert(1))") == "<p>click</p>");
 }
@@ -125,7 +126,8 @@ TEST_CASE("markdown: deep nesting and long input stay linear and well formed", "
     const std::string quotes(4000, '>');
     CHECK(only_known_markup(markdown_to_html(quotes)));
     std::string stars;
-    for (int i = 0; i < 1000; ++i) stars += "*a**";
+    for (int i = 0; i < 1000; ++i)
+        stars += "*a**";
     CHECK(only_known_markup(markdown_to_html(stars)));
     std::string brackets(2000, '[');
     brackets += std::string(2000, ']');

@@ -18,7 +18,6 @@ std::string last_segment(const test::response& r) {
     return l.substr(l.rfind('/') + 1);
 }
 
-
 struct world {
     test::app_server app;
     test::browser anon{app.port()}, outsider{app.port()}, member{app.port()}, admin{app.port()};
@@ -102,12 +101,14 @@ TEST_CASE("changes: only admins create and delete channels, only members post", 
     CHECK(w.member.post(w.c_url() + "/channel").result() == http::status::forbidden);
     CHECK(channels() == channels_before);
 
-    CHECK(location(w.anon.post(w.ch_url(), {{"text", "hi"}, {"client_id", "7d444840-9dc0-11d1-b245-5ffdce74fad2"}})) ==
+    CHECK(location(w.anon.post(w.ch_url(),
+                               {{"text", "hi"}, {"client_id", "7d444840-9dc0-11d1-b245-5ffdce74fad2"}})) ==
           "/?error=not-signed-in");
     CHECK(w.outsider.post(w.ch_url(), {{"text", "hi"}, {"client_id", "7d444840-9dc0-11d1-b245-5ffdce74fad2"}})
               .result() == http::status::forbidden);
     CHECK(messages() == "0");
-    auto posted = w.member.post(w.ch_url(), {{"text", "hello"}, {"client_id", "7d444840-9dc0-11d1-b245-5ffdce74fad2"}});
+    auto posted =
+        w.member.post(w.ch_url(), {{"text", "hello"}, {"client_id", "7d444840-9dc0-11d1-b245-5ffdce74fad2"}});
     CHECK(posted.result() == http::status::see_other);
     CHECK(messages() == "1");
 
@@ -162,9 +163,11 @@ TEST_CASE("a missing or wrong CSRF token is refused and changes nothing", "[pg][
 
 TEST_CASE("malformed and unknown ids are 404, another community's channel too", "[pg][routes]") {
     world w;
-    for (auto path : {std::string("/community/not-a-uuid"), std::string("/community/00000000-0000-4000-8000-000000000000"),
-                      w.c_url() + "/channel/zzz", w.c_url() + "/channel/00000000-0000-4000-8000-000000000000",
-                      w.c_url() + "/channel/" + w.other_channel, std::string("/community/") + std::string(300, 'x')}) {
+    for (auto path :
+         {std::string("/community/not-a-uuid"),
+          std::string("/community/00000000-0000-4000-8000-000000000000"), w.c_url() + "/channel/zzz",
+          w.c_url() + "/channel/00000000-0000-4000-8000-000000000000",
+          w.c_url() + "/channel/" + w.other_channel, std::string("/community/") + std::string(300, 'x')}) {
         INFO(path);
         CHECK(w.admin.get(path).result() == http::status::not_found);
     }
@@ -182,9 +185,10 @@ TEST_CASE("an oversized body is refused before it reaches a route", "[pg][routes
         boost::asio::ip::tcp::socket sock(co_await boost::asio::this_coro::executor);
         const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), w.app.port());
         co_await sock.async_connect(ep, boost::asio::use_awaitable);
-        const std::string head = "POST " + w.ch_url() + " HTTP/1.1\r\nHost: localhost\r\nCookie: eelchat_session=" +
-                                 w.member.cookie() +
-                                 "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2097152\r\n\r\ntext=xxxx";
+        const std::string head =
+            "POST " + w.ch_url() +
+            " HTTP/1.1\r\nHost: localhost\r\nCookie: eelchat_session=" + w.member.cookie() +
+            "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2097152\r\n\r\ntext=xxxx";
         co_await boost::asio::async_write(sock, boost::asio::buffer(head), boost::asio::use_awaitable);
         std::string out;
         boost::system::error_code ec;

@@ -40,7 +40,8 @@ struct team {
     }
     std::string sql(const std::string& q) { return test::sql_value(app.db.url(), q); }
     std::string membership(const std::string& email) {
-        return sql("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = '" + email + "'");
+        return sql("SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = '" +
+                   email + "'");
     }
     // Posts through the compose form of `where`; returns the answer.
     test::response post(test::browser& who, const std::string& where, const std::string& text,
@@ -48,7 +49,8 @@ struct team {
         auto page = who.get(where);
         static const std::regex re(R"re(id="client-id" name="client_id" value="([0-9a-f-]{36})")re");
         std::smatch m;
-        std::string cid = std::regex_search(page.body(), m, re) ? std::string(m[1]) : "7d444840-9dc0-11d1-b245-5ffdce74fad2";
+        std::string cid = std::regex_search(page.body(), m, re) ? std::string(m[1])
+                                                                : "7d444840-9dc0-11d1-b245-5ffdce74fad2";
         std::vector<std::pair<std::string, std::string>> fields{{"text", text}, {"client_id", cid}};
         if (!parent.empty()) fields.emplace_back("parent_id", parent);
         return who.post(where, fields, true, true);
@@ -61,13 +63,14 @@ struct team {
 unsigned socket_status(std::uint16_t port, const std::string& target, const std::string& cookie) {
     asio::io_context ctx;
     test::channel_socket s(ctx.get_executor());
-    return test::run_async(ctx, s.connect(port, target, cookie, std::string(origin)), std::chrono::seconds(10),
-                           test::leftovers::allow);
+    return test::run_async(ctx, s.connect(port, target, cookie, std::string(origin)),
+                           std::chrono::seconds(10), test::leftovers::allow);
 }
 
 } // namespace
 
-TEST_CASE("messages: authors edit, authors and admins delete, members react and reply", "[pg][routes][authz]") {
+TEST_CASE("messages: authors edit, authors and admins delete, members react and reply",
+          "[pg][routes][authz]") {
     team t([](config& c) { c.limits.reaction_kinds_per_message = 2; });
     REQUIRE(t.post(t.admin, t.channel, "from the admin").result() == http::status::ok);
     REQUIRE(t.post(t.member, t.channel, "from the member").result() == http::status::ok);
@@ -96,7 +99,8 @@ TEST_CASE("messages: authors edit, authors and admins delete, members react and 
     CHECK(text_of(members) == "from the **member**");
 
     // Reactions: any member, one emoji at a time, toggled; at most two kinds here.
-    CHECK(t.outsider.post(admins + "/reactions", {{"emoji", "👍"}}, true, true).result() == http::status::forbidden);
+    CHECK(t.outsider.post(admins + "/reactions", {{"emoji", "👍"}}, true, true).result() ==
+          http::status::forbidden);
     CHECK(t.member.post(admins + "/reactions", {{"emoji", "<b>"}}, true, true).result() ==
           http::status::unprocessable_entity);
     CHECK(t.member.post(admins + "/reactions", {{"emoji", "👍"}}, true, true).result() == http::status::ok);
@@ -106,7 +110,8 @@ TEST_CASE("messages: authors edit, authors and admins delete, members react and 
     CHECK(third.result() == http::status::unprocessable_entity);
     CHECK_THAT(third.body(), Catch::Contains("as many different reactions"));
     CHECK(t.sql("SELECT count(*) FROM reactions") == "3");
-    CHECK(t.member.post(admins + "/reactions", {{"emoji", "👍"}}, true, true).result() == http::status::ok); // off
+    CHECK(t.member.post(admins + "/reactions", {{"emoji", "👍"}}, true, true).result() ==
+          http::status::ok); // off
     CHECK(t.sql("SELECT count(*) FROM reactions WHERE emoji = '👍'") == "1");
     CHECK_THAT(t.admin.get(t.channel).body(), Catch::Contains("👍 1") && Catch::Contains("🎉 1"));
 
@@ -128,8 +133,8 @@ TEST_CASE("messages: authors edit, authors and admins delete, members react and 
     CHECK(t.member.del(admins).result() == http::status::forbidden);
     CHECK(t.outsider.del(admins).result() == http::status::forbidden);
     CHECK(t.sql("SELECT count(*) FROM messages WHERE deleted_at IS NOT NULL") == "0");
-    CHECK(t.carol.del(reply).result() == http::status::ok);    // her own reply
-    CHECK(t.admin.del(members).result() == http::status::ok);  // moderation
+    CHECK(t.carol.del(reply).result() == http::status::ok);           // her own reply
+    CHECK(t.admin.del(members).result() == http::status::ok);         // moderation
     CHECK(t.member.del(members).result() == http::status::forbidden); // already gone: nothing to delete
     CHECK(t.sql("SELECT reply_count FROM messages WHERE id = '" + last_segment(admins) + "'") == "0");
     auto page = t.carol.get(t.channel).body();
@@ -141,7 +146,8 @@ TEST_CASE("messages: authors edit, authors and admins delete, members react and 
 TEST_CASE("private channels and direct conversations: only their own members see, read, post and connect",
           "[pg][routes][authz]") {
     team t;
-    const auto secret = location(t.admin.post(t.community + "/channel", {{"title", "secret plans"}, {"private", "1"}}));
+    const auto secret =
+        location(t.admin.post(t.community + "/channel", {{"title", "secret plans"}, {"private", "1"}}));
     REQUIRE(secret.find("/channel/") != std::string::npos);
     REQUIRE(t.post(t.admin, secret, "the plan").result() == http::status::ok);
     const auto plan = t.message_url(secret, "the plan");
@@ -155,7 +161,8 @@ TEST_CASE("private channels and direct conversations: only their own members see
         CHECK(who.get(where + "/members").result() == http::status::not_found);
         CHECK(who.get(message + "/thread", true).result() == http::status::not_found);
         CHECK(who.get(message + "/edit", true).result() == http::status::not_found);
-        CHECK(who.post(message + "/reactions", {{"emoji", "👍"}}, true, true).result() == http::status::not_found);
+        CHECK(who.post(message + "/reactions", {{"emoji", "👍"}}, true, true).result() ==
+              http::status::not_found);
         CHECK(who.del(message).result() == http::status::not_found);
         CHECK(who.del(where).result() == http::status::not_found);
         CHECK(socket_status(t.app.port(), where + "/connect", who.cookie()) == 404u);
@@ -166,7 +173,8 @@ TEST_CASE("private channels and direct conversations: only their own members see
     CHECK(t.sql("SELECT count(*) FROM messages WHERE text = 'sneaking in'") == "0");
 
     // The admin adds the member: now they read, post and connect; carol still cannot.
-    REQUIRE(location(t.admin.post(secret + "/members", {{"member", t.membership("member@example.com")}})) == secret);
+    REQUIRE(location(t.admin.post(secret + "/members", {{"member", t.membership("member@example.com")}})) ==
+            secret);
     CHECK(t.member.get(secret).result() == http::status::ok);
     CHECK_THAT(t.member.get(t.community).body(), Catch::Contains("secret plans"));
     CHECK(t.post(t.member, secret, "count me in").result() == http::status::ok);
@@ -177,8 +185,9 @@ TEST_CASE("private channels and direct conversations: only their own members see
     // Taken out again: an open socket of the channel closes at once.
     asio::io_context ctx;
     test::channel_socket open(ctx.get_executor());
-    REQUIRE(test::run_async(ctx, open.connect(t.app.port(), secret + "/connect", t.member.cookie(), std::string(origin)),
-                            std::chrono::seconds(10), test::leftovers::allow) == 101u);
+    REQUIRE(test::run_async(
+                ctx, open.connect(t.app.port(), secret + "/connect", t.member.cookie(), std::string(origin)),
+                std::chrono::seconds(10), test::leftovers::allow) == 101u);
     REQUIRE(location(t.admin.post(secret + "/members", {})) == secret); // only the admin stays
     test::run_async(ctx, open.collect_events(1'000'000, std::chrono::seconds(10)), std::chrono::seconds(15),
                     test::leftovers::allow);
@@ -187,9 +196,11 @@ TEST_CASE("private channels and direct conversations: only their own members see
     CHECK(t.member.get(secret).result() == http::status::not_found);
 
     // A direct conversation: the member starts one with carol; the admin and the outsider are not in it.
-    auto dm = location(t.member.post(t.community + "/direct", {{"member", t.membership("carol@example.com")}}));
+    auto dm =
+        location(t.member.post(t.community + "/direct", {{"member", t.membership("carol@example.com")}}));
     REQUIRE(dm.find("/channel/") != std::string::npos);
-    CHECK(location(t.carol.post(t.community + "/direct", {{"member", t.membership("member@example.com")}})) == dm);
+    CHECK(location(t.carol.post(t.community + "/direct", {{"member", t.membership("member@example.com")}})) ==
+          dm);
     REQUIRE(t.post(t.member, dm, "just between us").result() == http::status::ok);
     const auto whisper = t.message_url(dm, "just between us");
     CHECK(t.carol.get(dm).result() == http::status::ok);
@@ -199,16 +210,18 @@ TEST_CASE("private channels and direct conversations: only their own members see
     REQUIRE(location(t.carol.post("/profile", {{"display_name", "Carol"}})) == "/profile?saved=1");
     auto sidebar = t.member.get(t.channel).body();
     CHECK_THAT(sidebar, Catch::Contains("Direct messages"));
-    CHECK_THAT(sidebar, Catch::Matches("(?:.|\\n)*Direct messages(?:.|\\n)*Carol(?:.|\\n)*", Catch::CaseSensitive::Yes));
+    CHECK_THAT(sidebar, Catch::Matches("(?:.|\\n)*Direct messages(?:.|\\n)*Carol(?:.|\\n)*",
+                                       Catch::CaseSensitive::Yes));
     // Nobody renames a direct conversation; nobody can start one with someone outside the community.
     CHECK(t.member.post(dm + "/settings", {{"title", "x"}}).result() == http::status::forbidden);
-    CHECK(t.member.post(t.community + "/direct", {{"member", "7d444840-9dc0-11d1-b245-5ffdce74fad2"}}).result() ==
-          http::status::unprocessable_entity);
+    CHECK(t.member.post(t.community + "/direct", {{"member", "7d444840-9dc0-11d1-b245-5ffdce74fad2"}})
+              .result() == http::status::unprocessable_entity);
     CHECK(t.member.post(t.community + "/direct", {}).result() == http::status::unprocessable_entity);
 }
 
-TEST_CASE("names: the create forms take a name or give a numbered one, bad names change nothing, admins rename",
-          "[pg][routes]") {
+TEST_CASE(
+    "names: the create forms take a name or give a numbered one, bad names change nothing, admins rename",
+    "[pg][routes]") {
     team t;
     CHECK(t.sql("SELECT title FROM communities WHERE id = '" + last_segment(t.community) + "'") == "Eels");
     auto numbered = location(t.admin.post("/community", {{"title", "  "}}));
@@ -218,20 +231,26 @@ TEST_CASE("names: the create forms take a name or give a numbered one, bad names
     auto bad = t.admin.post("/community", {{"title", "evil\u202Eexe.txt"}});
     CHECK(bad.result() == http::status::unprocessable_entity);
     CHECK_THAT(bad.body(), Catch::Contains("1 to 80 characters"));
-    CHECK(t.admin.post("/community", {{"title", std::string(81, 'x')}}).result() == http::status::unprocessable_entity);
+    CHECK(t.admin.post("/community", {{"title", std::string(81, 'x')}}).result() ==
+          http::status::unprocessable_entity);
     CHECK(t.sql("SELECT count(*) FROM communities") == communities);
 
     // The forms themselves.
-    CHECK_THAT(t.admin.get("/community/new", true).body(), Catch::Contains(">Name<") && Catch::Contains("Community #"));
+    CHECK_THAT(t.admin.get("/community/new", true).body(),
+               Catch::Contains(">Name<") && Catch::Contains("Community #"));
     auto form = t.admin.get(t.community + "/channel/new", true).body();
     CHECK_THAT(form, Catch::Contains(">Name<") && Catch::Contains("Private") && Catch::Contains("Channel #"));
     CHECK(t.member.get(t.community + "/channel/new", true).result() == http::status::forbidden);
 
     // Renaming: admins only, with a topic for channels; shown escaped.
-    CHECK(t.member.post(t.channel + "/settings", {{"title", "mine now"}}).result() == http::status::forbidden);
-    CHECK(t.member.post(t.community + "/settings", {{"title", "mine now"}}).result() == http::status::forbidden);
-    CHECK(t.admin.post(t.channel + "/settings", {{"title", ""}}).result() == http::status::unprocessable_entity);
-    CHECK(location(t.admin.post(t.channel + "/settings", {{"title", "<eels>"}, {"topic", "about \"eels\""}})) == t.channel);
+    CHECK(t.member.post(t.channel + "/settings", {{"title", "mine now"}}).result() ==
+          http::status::forbidden);
+    CHECK(t.member.post(t.community + "/settings", {{"title", "mine now"}}).result() ==
+          http::status::forbidden);
+    CHECK(t.admin.post(t.channel + "/settings", {{"title", ""}}).result() ==
+          http::status::unprocessable_entity);
+    CHECK(location(t.admin.post(t.channel + "/settings",
+                                {{"title", "<eels>"}, {"topic", "about \"eels\""}})) == t.channel);
     auto page = t.member.get(t.channel).body();
     CHECK_THAT(page, Catch::Contains("&lt;eels&gt;") && Catch::Contains("about &quot;eels&quot;"));
     CHECK_THAT(page, !Catch::Contains("<eels>"));
@@ -251,9 +270,12 @@ TEST_CASE("moderation: a removed member is disconnected and cannot come back, an
 
     asio::io_context ctx;
     test::channel_socket open(ctx.get_executor());
-    REQUIRE(test::run_async(ctx, open.connect(t.app.port(), t.channel + "/connect", t.member.cookie(), std::string(origin)),
-                            std::chrono::seconds(10), test::leftovers::allow) == 101u);
-    REQUIRE(location(t.admin.post(t.community + "/members/" + member + "/remove")) == t.community + "/members");
+    REQUIRE(test::run_async(
+                ctx,
+                open.connect(t.app.port(), t.channel + "/connect", t.member.cookie(), std::string(origin)),
+                std::chrono::seconds(10), test::leftovers::allow) == 101u);
+    REQUIRE(location(t.admin.post(t.community + "/members/" + member + "/remove")) ==
+            t.community + "/members");
     test::run_async(ctx, open.collect_events(1'000'000, std::chrono::seconds(10)), std::chrono::seconds(15),
                     test::leftovers::allow);
     CHECK(open.closed());

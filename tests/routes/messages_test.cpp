@@ -11,8 +11,8 @@ using namespace eelchat;
 namespace http = boost::beast::http;
 using test::location;
 
-
-TEST_CASE("a posted message is stored once and shown escaped, with its author and line breaks", "[pg][messages]") {
+TEST_CASE("a posted message is stored once and shown escaped, with its author and line breaks",
+          "[pg][messages]") {
     test::channel_fixture f;
     auto page = f.alice.get(f.url);
     const auto cid = f.client_id(page);
@@ -24,7 +24,8 @@ TEST_CASE("a posted message is stored once and shown escaped, with its author an
     CHECK(f.client_id(r) != cid);
 
     // The same client id again (a double click, a retry): still one message.
-    CHECK(f.post("<script>alert('x')</script>\n<b hx-get=\"/app\">second line</b>", cid).result() == http::status::ok);
+    CHECK(f.post("<script>alert('x')</script>\n<b hx-get=\"/app\">second line</b>", cid).result() ==
+          http::status::ok);
     CHECK(test::sql_value(f.app.db.url(), "SELECT count(*) FROM messages") == "1");
 
     auto shown = f.alice.get(f.url).body();
@@ -50,7 +51,8 @@ TEST_CASE("empty, too long and badly encoded messages are refused with a visible
         std::string says;
     };
     std::string four_thousand_one;
-    for (int i = 0; i < 4001; ++i) four_thousand_one += "é";
+    for (int i = 0; i < 4001; ++i)
+        four_thousand_one += "é";
     for (const auto& b : {bad{"", "empty"}, bad{"  \n\t ", "empty"}, bad{"\xc2\xa0", "empty"},
                           bad{four_thousand_one, "too long"}, bad{"bad \xc3\x28 bytes", "invalid"}}) {
         auto r = f.post(b.text, cid);
@@ -71,18 +73,22 @@ TEST_CASE("messages get gap-free sequence numbers in order", "[pg][messages]") {
         auto cid = f.client_id(f.alice.get(f.url));
         REQUIRE(f.post("message " + std::to_string(i), cid).result() == http::status::ok);
     }
-    CHECK(test::sql_value(f.app.db.url(), "SELECT string_agg(seq::text, ',' ORDER BY seq) FROM messages") == "1,2,3,4,5");
-    CHECK(test::sql_value(f.app.db.url(), "SELECT last_seq FROM channels WHERE id = '" + f.channel_id + "'") == "5");
+    CHECK(test::sql_value(f.app.db.url(), "SELECT string_agg(seq::text, ',' ORDER BY seq) FROM messages") ==
+          "1,2,3,4,5");
+    CHECK(test::sql_value(f.app.db.url(),
+                          "SELECT last_seq FROM channels WHERE id = '" + f.channel_id + "'") == "5");
     auto page = f.alice.get(f.url).body();
     CHECK(page.find("message 1") < page.find("message 5")); // oldest first
 }
 
 TEST_CASE("a long channel opens with its newest 50 messages and pages back 50 at a time", "[pg][messages]") {
     test::channel_fixture f;
-    test::sql_value(f.app.db.url(),
-           "WITH c AS (UPDATE channels SET last_seq = 120 WHERE id = '" + f.channel_id + "' RETURNING id)"
-           " INSERT INTO messages (channel_id, seq, membership_id, text)"
-           " SELECT c.id, n, (SELECT id FROM memberships LIMIT 1), 'note ' || n FROM c, generate_series(1, 120) n");
+    test::sql_value(f.app.db.url(), "WITH c AS (UPDATE channels SET last_seq = 120 WHERE id = '" +
+                                        f.channel_id +
+                                        "' RETURNING id)"
+                                        " INSERT INTO messages (channel_id, seq, membership_id, text)"
+                                        " SELECT c.id, n, (SELECT id FROM memberships LIMIT 1), 'note ' || n "
+                                        "FROM c, generate_series(1, 120) n");
     auto page = f.alice.get(f.url).body();
     CHECK_THAT(page, Catch::Contains("note 120"));
     CHECK_THAT(page, Catch::Contains("note 71<"));

@@ -7,7 +7,9 @@ namespace asio = boost::asio;
 
 namespace {
 handler dummy() {
-    return [](request_context&) -> asio::awaitable<eelchat::net::http_response> { co_return eelchat::net::http_response{}; };
+    return [](request_context&) -> asio::awaitable<eelchat::net::http_response> {
+        co_return eelchat::net::http_response{};
+    };
 }
 } // namespace
 
@@ -27,7 +29,8 @@ TEST_CASE("routes match literal paths and capture parameters", "[unit][router]")
     CHECK(r.match(http::verb::head, "/community/x").result == router::outcome::found);
 }
 
-TEST_CASE("unknown paths are not found, and known paths with another method are 405 with Allow", "[unit][router]") {
+TEST_CASE("unknown paths are not found, and known paths with another method are 405 with Allow",
+          "[unit][router]") {
     router r;
     r.add(http::verb::get, "/community/:id", dummy());
     r.add(http::verb::post, "/community/:id/join", dummy());

@@ -84,7 +84,8 @@ public:
     // Reads frames until one carries the event cursor `last` (every event frame starts with the page's
     // cursor, <input id="event-cursor" value="N">), the socket closed, or `limit` passed. Returns every
     // cursor read so far, in arrival order; frames() has the frames.
-    boost::asio::awaitable<std::vector<std::int64_t>> collect_events(std::int64_t last, std::chrono::seconds limit) {
+    boost::asio::awaitable<std::vector<std::int64_t>> collect_events(std::int64_t last,
+                                                                     std::chrono::seconds limit) {
         static const std::regex cursor_re(R"re(id="event-cursor" value="(\d+)")re");
         const auto deadline = std::chrono::steady_clock::now() + limit;
         auto& tcp = boost::beast::get_lowest_layer(ws_);
