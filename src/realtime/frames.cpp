@@ -49,6 +49,14 @@ void append_body(std::string& out, render::templates& tpl, const db::event_row& 
     case db::event_kind::edited:
         if (!m) return;
         out += render::render_message(tpl, *m, href, true);
+        // The copy of a thread's message at the top of its open thread.
+        if (!m->parent_id && m->html) {
+            out += "<div id=\"thread-parent-text-";
+            out += std::to_string(m->seq);
+            out += "\" hx-swap-oob=\"innerHTML\">";
+            out += *m->html;
+            out += close_div;
+        }
         return;
     case db::event_kind::deleted:
         if (!m) return;

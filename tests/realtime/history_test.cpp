@@ -90,7 +90,8 @@ TEST_CASE("edits, deletions, reactions, replies and renames reach the other inst
     CHECK_THAT(live.frame_of(1), Catch::Contains("<strong>world</strong>"));
     CHECK_THAT(live.frame_of(3), Catch::Contains("id=\"message-1\"") &&
                                      Catch::Contains("hx-swap-oob=\"true\"") &&
-                                     Catch::Contains("<em>there</em>") && Catch::Contains("(edited)"));
+                                     Catch::Contains("<em>there</em>") && Catch::Contains("(edited)") &&
+                                     Catch::Contains("id=\"thread-parent-text-1\"")); // an open thread's copy
     CHECK_THAT(live.frame_of(4), Catch::Contains("id=\"reactions-1\"") && Catch::Contains("👍 1"));
     CHECK_THAT(live.frame_of(5), Catch::Contains("👍 2"));
     CHECK_THAT(live.frame_of(6), Catch::Contains("id=\"thread-replies-1\"") && Catch::Contains("a reply") &&
