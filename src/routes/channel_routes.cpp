@@ -213,14 +213,13 @@ void add_channel_routes(router& r) {
               auto people = picked(ctx);
               std::erase(people, access.membership->id);
               const auto max_people = ctx.svc.limits.cfg.direct_max_people;
-              std::string_view error;
+              std::string why;
               if (people.empty())
-                  error = "Pick at least one person.";
+                  why = "Pick at least one person.";
               else if (people.size() + 1 > max_people)
-                  error = "A direct conversation has at most ";
-              if (!error.empty()) {
-                  std::string why(error);
-                  if (!people.empty()) why += std::to_string(max_people) + " people, you included.";
+                  why = "A direct conversation has at most " + std::to_string(max_people) +
+                        " people, you included.";
+              if (!why.empty()) {
                   auto html =
                       co_await member_picker(ctx, access, community_url(access.community.id) + "/direct",
                                              "Who to talk with", "Start", people, true, why);

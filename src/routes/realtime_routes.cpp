@@ -10,6 +10,7 @@
 #include "routes/responses.hpp"
 #include "routes/routes.hpp"
 #include "routes/session.hpp"
+#include "routes/shell.hpp"
 
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -78,7 +79,7 @@ void add_realtime_routes(router& r) {
               state->hold = std::move(places.hold);
               state->idle_timeout = ctx.svc.limits.cfg.ws_idle_timeout;
               state->channel_id = channel.id;
-              state->href = "/community/" + access.community.id + "/channel/" + channel.id;
+              state->href = channel_url(access.community.id, channel.id);
               state->session_hash = ctx.session->token_hash;
               state->membership_id = access.membership->id;
               std::string_view target = ctx.req.target();
