@@ -14,13 +14,13 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 # Debian packages the build and the server need; the tests add a few.
 BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config git ca-certificates
     libboost1.81-dev libboost-json1.81-dev libpq-dev libssl-dev libkainjow-mustache-dev catch2
-    libpugixml-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+    libpugixml-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libsystemd-dev
     postgresql acl curl)
 # The fuzz targets (scripts/fuzz) need clang with libFuzzer and the sanitizers, and llvm-symbolizer for
 # readable stack traces, besides the libraries of the parsers they link.
 FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev llvm-14 cmake ninja-build ccache pkg-config
     libboost1.81-dev libssl-dev libpugixml-dev zlib1g-dev)
-TEST_PACKAGES=(chromium python3 python3-aiosmtpd openssl clang-14 libclang-rt-14-dev llvm-14)
+TEST_PACKAGES=(chromium python3 python3-aiosmtpd openssl clang-14 libclang-rt-14-dev llvm-14 nginx systemd)
 
 # Installs the Debian packages among "$@" that are missing.
 install_debian_packages() {

@@ -1,6 +1,9 @@
-// eelchat: configuration from the environment, migrations, then the server until SIGINT/SIGTERM.
+// eelchat: configuration from the environment, migrations, then the server until SIGINT/SIGTERM; or one
+// of the commands of app/cli.hpp.
 #include "app/app.hpp"
+#include "app/cli.hpp"
 #include "app/config.hpp"
+#include "app/service_manager.hpp"
 #include "core/embedded.hpp"
 #include "core/log.hpp"
 #include "db/connection.hpp"
@@ -15,9 +18,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <span>
 #include <thread>
 
 #include <sys/resource.h>
@@ -87,7 +93,8 @@ void log_config(const logger& log, const config& cfg) {
                         {"db_pool_size", cfg.db_pool_size},
                         {"db_timeout_ms", cfg.db_timeout.count()},
                         {"assets_dir", cfg.assets_dir},
-                        {"shutdown_grace_ms", cfg.shutdown_grace.count()}});
+                        {"shutdown_grace_ms", cfg.shutdown_grace.count()},
+                        {"shutdown_drain_ms", cfg.shutdown_drain.count()}});
 }
 
 // Every websocket is an open file: raise the soft limit to the hard one (often 1,024 against 20,000 or
@@ -103,29 +110,70 @@ rlim_t raise_open_files_limit() {
     return lim.rlim_cur;
 }
 
-} // namespace
-
-int main() {
+// Reads the configuration; on an error prints it on one line (naming the variable) and returns nullopt.
+std::optional<config> read_config() {
     auto parsed =
         parse_config([](const char* name) { return std::getenv(name); }, std::thread::hardware_concurrency());
     if (!parsed) {
         std::fprintf(stderr, "eelchat: configuration error: %s\n", parsed.error().message.c_str());
-        return 2;
+        return std::nullopt;
     }
-    const config cfg = *parsed;
-    const logger log = logger::to_stderr(cfg.log_min);
+    return *parsed;
+}
+
+// Loads the assets and compiles the templates: a broken ASSETS_DIR fails at start, not on first request.
+std::shared_ptr<const render::asset_store> load_assets(const config& cfg) {
+    try {
+        auto assets = render::asset_store::load(cfg.assets_dir);
+        render::templates tpl;
+        render::page_renderer check(tpl, *assets);
+        return assets;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "eelchat: ASSETS_DIR %s: %s\n", cfg.assets_dir.c_str(), e.what());
+        return nullptr;
+    }
+}
+
+// The watchdog ping proves more than a live main thread: each round posts a no-op to every worker, and
+// the next ping goes out only when all of them ran it, so a worker stuck in a loop stops the pings and
+// systemd restarts the service.
+class watchdog {
+public:
+    watchdog(asio::io_context& ctx, net::server& srv, unsigned workers, std::chrono::microseconds every)
+        : timer_(ctx), srv_(srv), workers_(workers), every_(every) {}
+
+    void start() {
+        answered_->store(workers_);
+        tick();
+    }
+    void stop() { timer_.cancel(); }
+
+private:
+    void tick() {
+        if (answered_->exchange(0) >= workers_) service_manager::watchdog_ping();
+        srv_.for_each_worker([answered = answered_](asio::io_context&) { answered->fetch_add(1); });
+        timer_.expires_after(every_);
+        timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) tick();
+        });
+    }
+
+    asio::steady_timer timer_;
+    net::server& srv_;
+    unsigned workers_;
+    std::chrono::microseconds every_;
+    std::shared_ptr<std::atomic<unsigned>> answered_ = std::make_shared<std::atomic<unsigned>>(0);
+};
+
+int serve(const config& cfg) {
+    const logger log = logger::to_stderr(cfg.log_min, cfg.log_style);
     log_config(log, cfg);
     log.info("open_files_limit", {{"limit", static_cast<std::uint64_t>(raise_open_files_limit())}});
 
     auto shared = std::make_shared<shared_state>(shared_state{cfg, log, nullptr});
-    try {
-        shared->assets = render::asset_store::load(cfg.assets_dir);
-        render::templates tpl; // fail at start, not on first request
-        render::page_renderer check(tpl, *shared->assets);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "eelchat: %s\n", e.what());
-        return 1;
-    }
+    shared->assets = load_assets(cfg);
+    if (!shared->assets) return 1;
+    service_manager::status("applying database migrations");
     if (!run_migrations(cfg, log)) {
         std::fprintf(stderr, "eelchat: cannot prepare the database (see the log above)\n");
         return 1;
@@ -157,20 +205,51 @@ int main() {
     }
     log.info("listening",
              {{"url", cfg.base_url}, {"host", cfg.host}, {"port", srv.port()}, {"threads", cfg.threads}});
+    service_manager::ready("serving " + cfg.base_url);
+    std::optional<watchdog> dog;
+    if (auto every = service_manager::watchdog_interval()) {
+        dog.emplace(main_ctx, srv, cfg.threads, *every);
+        dog->start();
+    }
 
     bool clean = true;
+    bool hurry = false;
     std::thread joiner;
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        log.info("shutdown", {{"signal", sig}, {"grace_ms", cfg.shutdown_grace.count()}});
+    asio::steady_timer drain(main_ctx);
+    // After the drain (readyz says 503, everything else still served): stop accepting, close the
+    // WebSockets with 1012, let in-flight requests finish within the grace period.
+    auto stop_serving = [&] {
         srv.stop();
         joiner = std::thread([&] {
             clean = srv.join(cfg.shutdown_grace);
-            asio::post(main_ctx, [&] { signals.cancel(); });
+            asio::post(main_ctx, [&] {
+                signals.cancel();
+                drain.cancel();
+                if (dog) dog->stop();
+            });
         });
-        // A second signal skips the rest of the grace period.
+    };
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        log.info("shutdown", {{"signal", sig},
+                              {"drain_ms", cfg.shutdown_drain.count()},
+                              {"grace_ms", cfg.shutdown_grace.count()}});
+        service_manager::stopping("draining, then closing connections");
+        shared->draining->store(true);
+        // A second signal skips what is left of the drain and of the grace period.
         signals.async_wait([&](const boost::system::error_code& ec2, int) {
-            if (!ec2) srv.force_stop();
+            if (ec2) return;
+            hurry = true;
+            if (joiner.joinable())
+                srv.force_stop();
+            else
+                drain.cancel();
+        });
+        drain.expires_after(cfg.shutdown_drain);
+        drain.async_wait([&](const boost::system::error_code&) {
+            if (joiner.joinable()) return;
+            stop_serving();
+            if (hurry) srv.force_stop();
         });
     });
     main_ctx.run();
@@ -180,4 +259,46 @@ int main() {
     log.info("stopped", {{"clean", clean}});
     if (!clean) std::_Exit(0); // abandoned coroutines are not unwound (see server::join)
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const auto line = parse_command_line(std::span<const char* const>(argv + 1, argc > 0 ? argc - 1 : 0));
+    if (!line.error.empty()) {
+        std::fprintf(stderr, "eelchat: %s\n\n%.*s", line.error.c_str(), static_cast<int>(usage_text().size()),
+                     usage_text().data());
+        return 2;
+    }
+    switch (line.cmd) {
+    case command::version:
+        std::printf("eelchat %s\n", EELCHAT_VERSION);
+        return 0;
+    case command::help:
+        std::fwrite(usage_text().data(), 1, usage_text().size(), stdout);
+        return 0;
+    case command::check_config: {
+        auto cfg = read_config();
+        if (!cfg) return 2;
+        if (!load_assets(*cfg)) return 2;
+        std::printf("eelchat: the configuration is valid\n");
+        for (const auto& [k, v] : describe_conninfo(cfg->database_url))
+            std::printf("  database %s=%s\n", k.c_str(), v.c_str());
+        std::printf("  listening on %s:%u, BASE_URL %s, %u threads\n", cfg->host.c_str(), cfg->port,
+                    cfg->base_url.c_str(), cfg->threads);
+        return 0;
+    }
+    case command::migrate: {
+        auto cfg = read_config();
+        if (!cfg) return 2;
+        const logger log = logger::to_stderr(cfg->log_min, cfg->log_style);
+        return run_migrations(*cfg, log) ? 0 : 1;
+    }
+    case command::serve: {
+        auto cfg = read_config();
+        if (!cfg) return 2;
+        return serve(*cfg);
+    }
+    }
+    return 2;
 }

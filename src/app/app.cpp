@@ -54,7 +54,8 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
                                             shared_->cfg.feeds_allow_private},
       services_{settings_,    shared_->log,         pool_,           messages_,
                 pages_,       *shared_->assets,     *mailer_,        *shared_->hub,
-                subscribers_, shared_->feeds.get(), *shared_->limits},
+                subscribers_, shared_->feeds.get(), *shared_->limits,
+                {},           shared_->draining.get()},
       housekeeping_timer_(ctx) {
     routes::add_health_routes(router_);
     routes::add_auth_routes(router_);

@@ -40,6 +40,8 @@ struct shared_state {
     std::shared_ptr<feeds::poller> feeds = {};
     // The limits' counters, for every worker of the process.
     std::shared_ptr<limits::guards> limits = std::make_shared<limits::guards>(cfg.limits);
+    // Set by the main thread on SIGTERM (see routes/health.cpp).
+    std::shared_ptr<std::atomic<bool>> draining = std::make_shared<std::atomic<bool>>(false);
 };
 
 class app final : public net::http_handler {

@@ -119,6 +119,11 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
         if (!l) return bad("LOG_LEVEL must be debug, info, warn or error, got \"" + std::string(*v) + "\"");
         c.log_min = *l;
     }
+    if (auto v = get("LOG_FORMAT")) {
+        auto f = parse_log_format(*v);
+        if (!f) return bad("LOG_FORMAT must be text or json, got \"" + std::string(*v) + "\"");
+        c.log_style = *f;
+    }
     c.assets_dir = EELCHAT_ASSETS_DIR;
     if (auto v = get("ASSETS_DIR")) c.assets_dir = std::string(*v);
     if (auto v = get("DB_POOL_SIZE")) {
@@ -138,6 +143,13 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
             return bad("SHUTDOWN_GRACE_MS must be a number from 0 to 600000, got \"" + std::string(*v) +
                        "\"");
         c.shutdown_grace = std::chrono::milliseconds(*n);
+    }
+    if (auto v = get("SHUTDOWN_DRAIN_MS")) {
+        auto n = parse_int<long>(*v, 0, 600000);
+        if (!n)
+            return bad("SHUTDOWN_DRAIN_MS must be a number from 0 to 600000, got \"" + std::string(*v) +
+                       "\"");
+        c.shutdown_drain = std::chrono::milliseconds(*n);
     }
     if (auto v = get("TRUST_PROXY")) {
         if (*v != "0" && *v != "1") return bad("TRUST_PROXY must be 0 or 1, got \"" + std::string(*v) + "\"");

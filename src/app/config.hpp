@@ -34,12 +34,16 @@ struct config {
     std::string base_url;                       // BASE_URL, default http://localhost:PORT, no trailing slash
     unsigned threads = 1;                       // THREADS, default: the number of cores
     log_level log_min = log_level::info;        // LOG_LEVEL
+    log_format log_style = log_format::text;    // LOG_FORMAT: text (key=value) or json
     std::string assets_dir;                     // ASSETS_DIR, default: the build's public/ folder
     std::size_t db_pool_size = 4;               // DB_POOL_SIZE, connections per thread
     std::chrono::milliseconds db_timeout{5000}; // DB_TIMEOUT_MS, deadline of one database call
     std::chrono::milliseconds shutdown_grace{10000}; // SHUTDOWN_GRACE_MS, time in-flight requests get
-    std::optional<smtp_settings> smtp;               // set when SMTP_HOST is
-    bool trust_proxy = false; // TRUST_PROXY=1: client address from X-Forwarded-For (rate limits)
+    // SHUTDOWN_DRAIN_MS: after SIGTERM, how long /readyz answers 503 while everything else is still served,
+    // so that a load balancer's health check takes the instance out before its sockets close.
+    std::chrono::milliseconds shutdown_drain{0};
+    std::optional<smtp_settings> smtp; // set when SMTP_HOST is
+    bool trust_proxy = false;          // TRUST_PROXY=1: client address from X-Forwarded-For (rate limits)
     // FEEDS_ALLOW_PRIVATE=1: feeds may live on loopback, private and link-local addresses (local setups,
     // tests). Off by default, so that a community admin cannot make the server fetch its own network.
     bool feeds_allow_private = false;

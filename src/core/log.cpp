@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <optional>
@@ -14,6 +15,12 @@ std::optional<log_level> parse_log_level(std::string_view s) {
     if (s == "info") return log_level::info;
     if (s == "warn") return log_level::warn;
     if (s == "error") return log_level::error;
+    return std::nullopt;
+}
+
+std::optional<log_format> parse_log_format(std::string_view s) {
+    if (s == "text") return log_format::text;
+    if (s == "json") return log_format::json;
     return std::nullopt;
 }
 
@@ -88,7 +95,98 @@ void append_timestamp(std::string& out) {
     out += buf;
 }
 
+// The length of the valid UTF-8 sequence at the start of `s`, or 0 when it is not one (overlong forms,
+// surrogates and code points beyond U+10FFFF are not valid).
+std::size_t utf8_sequence(std::string_view s) {
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char c = b(0);
+    if (c < 0x80) return 1;
+    std::size_t n;
+    unsigned lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f;
+    } else {
+        return 0;
+    }
+    if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
+    for (std::size_t i = 2; i < n; ++i)
+        if (b(i) < 0x80 || b(i) > 0xbf) return 0;
+    return n;
+}
+
+void append_json_string(std::string& out, std::string_view v) {
+    out += '"';
+    while (!v.empty()) {
+        const auto c = static_cast<unsigned char>(v.front());
+        const std::size_t n = utf8_sequence(v);
+        if (n == 0) {
+            out += "\ufffd";
+            v.remove_prefix(1);
+            continue;
+        }
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else {
+            out.append(v.substr(0, n));
+        }
+        v.remove_prefix(n);
+    }
+    out += '"';
+}
+
 } // namespace
+
+std::string format_json_log_line(log_level level, std::string_view event,
+                                 std::initializer_list<log_field> fields) {
+    std::string line;
+    line.reserve(160);
+    line += "{\"ts\":\"";
+    append_timestamp(line);
+    line += "\",\"level\":\"";
+    line += level_name(level);
+    line += "\",\"event\":";
+    append_json_string(line, event);
+    for (const auto& f : fields) {
+        line += ',';
+        append_json_string(line, f.key);
+        line += ':';
+        std::visit(
+            [&](const auto& v) {
+                using V = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<V, std::string_view>) {
+                    append_json_string(line, v);
+                } else if constexpr (std::is_same_v<V, bool>) {
+                    line += v ? "true" : "false";
+                } else if constexpr (std::is_same_v<V, double>) {
+                    if (!std::isfinite(v)) {
+                        line += "null";
+                        return;
+                    }
+                    char buf[32];
+                    std::snprintf(buf, sizeof buf, "%.3f", v);
+                    line += buf;
+                } else {
+                    line += std::to_string(v);
+                }
+            },
+            f.value);
+    }
+    line += '}';
+    return line;
+}
 
 std::string format_log_line(log_level level, std::string_view event,
                             std::initializer_list<log_field> fields) {
@@ -134,25 +232,28 @@ std::string exception_message(const std::exception_ptr& e) {
     }
 }
 
-logger::logger(log_level min, sink_fn sink)
-    : min_(min), sink_(sink ? std::make_shared<const sink_fn>(std::move(sink)) : nullptr) {}
+logger::logger(log_level min, sink_fn sink, log_format format)
+    : min_(min), format_(format), sink_(sink ? std::make_shared<const sink_fn>(std::move(sink)) : nullptr) {}
 
-logger logger::to_stderr(log_level min) {
-    return logger(min, [](std::string_view line) {
-        std::string buf;
-        buf.reserve(line.size() + 1);
-        buf.append(line);
-        buf += '\n';
-        // One write per line: lines from several threads do not interleave.
-        const char* p = buf.data();
-        std::size_t left = buf.size();
-        while (left > 0) {
-            ssize_t n = ::write(STDERR_FILENO, p, left);
-            if (n <= 0) return;
-            p += n;
-            left -= static_cast<std::size_t>(n);
-        }
-    });
+logger logger::to_stderr(log_level min, log_format format) {
+    return logger(
+        min,
+        [](std::string_view line) {
+            std::string buf;
+            buf.reserve(line.size() + 1);
+            buf.append(line);
+            buf += '\n';
+            // One write per line: lines from several threads do not interleave.
+            const char* p = buf.data();
+            std::size_t left = buf.size();
+            while (left > 0) {
+                ssize_t n = ::write(STDERR_FILENO, p, left);
+                if (n <= 0) return;
+                p += n;
+                left -= static_cast<std::size_t>(n);
+            }
+        },
+        format);
 }
 
 logger logger::null() {
@@ -161,7 +262,8 @@ logger logger::null() {
 
 void logger::log(log_level level, std::string_view event, std::initializer_list<log_field> fields) const {
     if (!enabled(level)) return;
-    (*sink_)(format_log_line(level, event, fields));
+    (*sink_)(format_ == log_format::json ? format_json_log_line(level, event, fields)
+                                         : format_log_line(level, event, fields));
 }
 
 } // namespace eelchat

@@ -1,4 +1,5 @@
-// Structured logging: one line per event, key=value pairs, written to an injected sink.
+// Structured logging: one line per event, as key=value pairs or as one JSON object, written to an
+// injected sink.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,13 @@ enum class log_level { debug = 0, info = 1, warn = 2, error = 3 };
 
 // Parses "debug", "info", "warn" or "error"; nullopt otherwise.
 std::optional<log_level> parse_log_level(std::string_view s);
+
+// key=value (people reading a terminal) or JSON Lines (log shippers: Loki, Elasticsearch, journald
+// exporters).
+enum class log_format { text, json };
+
+// Parses "text" or "json"; nullopt otherwise.
+std::optional<log_format> parse_log_format(std::string_view s);
 
 struct log_field {
     using value_type = std::variant<std::string_view, std::int64_t, double, bool>;
@@ -40,11 +48,11 @@ public:
     using sink_fn = std::function<void(std::string_view line)>;
 
     // Writes to standard error, one write(2) per line so lines from different threads never interleave.
-    static logger to_stderr(log_level min);
+    static logger to_stderr(log_level min, log_format format = log_format::text);
     // Discards everything (tests that do not look at logs).
     static logger null();
 
-    logger(log_level min, sink_fn sink);
+    logger(log_level min, sink_fn sink, log_format format = log_format::text);
 
     bool enabled(log_level level) const { return sink_ && level >= min_; }
     void log(log_level level, std::string_view event, std::initializer_list<log_field> fields = {}) const;
@@ -64,6 +72,7 @@ public:
 
 private:
     log_level min_;
+    log_format format_;
     std::shared_ptr<const sink_fn> sink_;
 };
 
@@ -83,5 +92,11 @@ struct log_exceptions {
 // Formats one line: "ts=... level=info event=name key=value ...". Values with spaces, quotes, '=' or
 // control characters are double-quoted with escapes, so a line always parses back unambiguously.
 std::string format_log_line(log_level level, std::string_view event, std::initializer_list<log_field> fields);
+
+// Formats the same event as one JSON object: {"ts":"...","level":"info","event":"name","key":value,...}.
+// Numbers and booleans stay JSON numbers and booleans; text that is not valid UTF-8 has each bad byte
+// replaced by U+FFFD, so every line is valid JSON whatever a client sent.
+std::string format_json_log_line(log_level level, std::string_view event,
+                                 std::initializer_list<log_field> fields);
 
 } // namespace eelchat

@@ -156,6 +156,7 @@ void server::stop() {
 }
 
 void server::force_stop() {
+    forced_ = true;
     for (auto& w : workers_)
         w->force_stop();
 }
@@ -166,6 +167,8 @@ bool server::join(std::chrono::milliseconds grace) {
         std::unique_lock lock(done_mutex_);
         clean = done_cv_.wait_for(lock, grace, [this] { return running_ == 0; });
     }
+    // Threads that ended because of a forced stop left coroutines behind, like a timeout does.
+    if (forced_) clean = false;
     if (!clean) force_stop();
     for (auto& t : threads_)
         if (t.joinable()) t.join();

@@ -64,7 +64,7 @@ public:
     // Hard stop: abandon whatever is still running (stops every io_context).
     void force_stop();
     // Waits until every worker thread ended or `grace` elapsed; then force-stops the rest and joins.
-    // Returns true when everything ended within the grace period.
+    // Returns true when everything ended within the grace period without a forced stop.
     bool join(std::chrono::milliseconds grace);
 
     // Posts fn(io_context&) to every worker once.
@@ -79,6 +79,7 @@ private:
     std::vector<std::unique_ptr<worker>> workers_;
     std::vector<std::thread> threads_;
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> forced_{false};
     std::mutex done_mutex_;
     std::condition_variable done_cv_;
     unsigned running_ = 0;

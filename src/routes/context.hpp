@@ -6,6 +6,7 @@
 #include "net/http.hpp"
 #include "routes/router.hpp"
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,8 @@ struct services {
     feeds::poller* feeds;                       // process-wide, thread-safe wake(); may be null
     limits::guards& limits;                     // process-wide, thread-safe
     std::string browser_key = {};               // server_keys 'browser', loaded on first use
+    // Set from SIGTERM on: /readyz answers 503 so a load balancer stops sending new traffic here.
+    const std::atomic<bool>* draining = nullptr;
 };
 
 struct signed_in_user {

@@ -23,10 +23,18 @@ TEST_CASE("config defaults follow the README", "[unit][config]") {
     CHECK(c->base_url == "http://localhost:8080");
     CHECK(c->threads == 6);
     CHECK(c->log_min == log_level::info);
+    CHECK(c->log_style == log_format::text);
+    CHECK(c->shutdown_drain == std::chrono::milliseconds(0));
     CHECK_FALSE(c->feeds_allow_private);
-    auto p = parse_config(env({{"DATABASE_URL", "dbname=x"}, {"FEEDS_ALLOW_PRIVATE", "1"}}), 1);
+    auto p = parse_config(env({{"DATABASE_URL", "dbname=x"},
+                               {"FEEDS_ALLOW_PRIVATE", "1"},
+                               {"LOG_FORMAT", "json"},
+                               {"SHUTDOWN_DRAIN_MS", "5000"}}),
+                          1);
     REQUIRE(p.has_value());
     CHECK(p->feeds_allow_private);
+    CHECK(p->log_style == log_format::json);
+    CHECK(p->shutdown_drain == std::chrono::milliseconds(5000));
 }
 
 TEST_CASE("BASE_URL defaults to the configured port and loses trailing slashes", "[unit][config]") {
@@ -53,6 +61,8 @@ TEST_CASE("bad settings are refused with a message naming the variable", "[unit]
         {{{"DATABASE_URL", "dbname=x"}, {"BASE_URL", "http://"}}, "BASE_URL"},
         {{{"DATABASE_URL", "dbname=x"}, {"BASE_URL", "http://a b"}}, "BASE_URL"},
         {{{"DATABASE_URL", "dbname=x"}, {"LOG_LEVEL", "chatty"}}, "LOG_LEVEL"},
+        {{{"DATABASE_URL", "dbname=x"}, {"LOG_FORMAT", "yaml"}}, "LOG_FORMAT"},
+        {{{"DATABASE_URL", "dbname=x"}, {"SHUTDOWN_DRAIN_MS", "soon"}}, "SHUTDOWN_DRAIN_MS"},
         {{{"DATABASE_URL", "dbname=x"}, {"DB_POOL_SIZE", "0"}}, "DB_POOL_SIZE"},
         {{{"DATABASE_URL", "host=a port"}}, "DATABASE_URL"},
         {{{"DATABASE_URL", "dbname=x"}, {"FEEDS_ALLOW_PRIVATE", "yes"}}, "FEEDS_ALLOW_PRIVATE"},
