@@ -124,3 +124,49 @@ pg_stop() {
     local data=$1
     as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
 }
+
+# --- the private PostgreSQL of scripts/run (and scripts/backup, scripts/restore) -------------------------
+
+# Creates the private PostgreSQL on first use (data in $EELCHAT_DATA_DIR, default .data/ under the project;
+# a random password in postgres.password beside it), starts it unless it runs already, makes sure the
+# eelchat database exists and exports DATABASE_URL for it. Sets PRIVATE_PGDATA, PRIVATE_PG_PORT, and
+# PRIVATE_PG_STARTED=1 when this call started the server (the caller stops it with pg_stop).
+use_private_pg() {
+    find_pg_bin
+    choose_pg_user
+    local data_root=${EELCHAT_DATA_DIR:-$EELCHAT_ROOT/.data}
+    PRIVATE_PGDATA=$data_root/postgres
+    PRIVATE_PG_PORT=${EELCHAT_PG_PORT:-54329}
+    PRIVATE_PG_STARTED=0
+    local pw_file=$data_root/postgres.password
+    mkdir -p "$data_root"
+    grant_traversal "$data_root"
+    if [ ! -f "$PRIVATE_PGDATA/PG_VERSION" ]; then
+        say "Creating the private PostgreSQL in $PRIVATE_PGDATA (runs as $PG_USER)"
+        (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$pw_file")
+        install -d -m 700 -o "$PG_USER" "$PRIVATE_PGDATA"
+        local pwfile_for_pg
+        pwfile_for_pg=$(mktemp)
+        cp "$pw_file" "$pwfile_for_pg" && chown "$PG_USER" "$pwfile_for_pg"
+        as_pg "$PG_BIN/initdb" -D "$PRIVATE_PGDATA" -U eelchat --pwfile="$pwfile_for_pg" -E UTF8 \
+            --locale=C.UTF-8 --auth-host=scram-sha-256 --auth-local=peer >/dev/null
+        rm -f "$pwfile_for_pg"
+    fi
+    local password
+    password=$(cat "$pw_file")
+    if as_pg "$PG_BIN/pg_ctl" -D "$PRIVATE_PGDATA" status >/dev/null 2>&1; then
+        say "The private PostgreSQL is already running; using it"
+    else
+        say "Starting the private PostgreSQL on 127.0.0.1:$PRIVATE_PG_PORT"
+        touch "$data_root/postgres.log"
+        [ "$(id -un)" = "$PG_USER" ] || chown "$PG_USER" "$data_root/postgres.log"
+        pg_start "$PRIVATE_PGDATA" "$PRIVATE_PG_PORT" "$data_root/postgres.log" ||
+            die "PostgreSQL did not start (see $data_root/postgres.log); if port $PRIVATE_PG_PORT is taken, set EELCHAT_PG_PORT"
+        PRIVATE_PG_STARTED=1
+    fi
+    PRIVATE_PG_ADMIN_URL="postgresql://eelchat:$password@127.0.0.1:$PRIVATE_PG_PORT/postgres"
+    if ! psql "$PRIVATE_PG_ADMIN_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = 'eelchat'" | grep -q 1; then
+        psql "$PRIVATE_PG_ADMIN_URL" -qc "CREATE DATABASE eelchat" >/dev/null
+    fi
+    export DATABASE_URL="postgresql://eelchat:$password@127.0.0.1:$PRIVATE_PG_PORT/eelchat"
+}

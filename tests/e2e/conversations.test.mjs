@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, launchBrowser, signIn, createCommunity, createChannel, artifacts } from './support.mjs';
+import { startServer, launchBrowser, signIn, createCommunity, createChannel, artifacts, send } from './support.mjs';
 
 let a, b, browser;
 before(async () => {
@@ -18,12 +18,6 @@ after(async () => {
   await b?.stop();
   await a?.stop();
 }, { timeout: 60000 });
-
-async function send(page, text, box = '#text') {
-  await page.locator(box).fill(text);
-  await page.locator(box).press('Enter');
-  await page.waitForFunction((sel) => document.querySelector(sel).value === '', box);
-}
 
 async function setName(page, name) {
   await page.goto(new URL('/profile', page.url()).toString());

@@ -2,7 +2,7 @@
 // messages without reloading, and a page whose connection was cut gets what it missed, once, in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signIn, createCommunity, createChannel } from './support.mjs';
+import { startServer, launchBrowser, signIn, createCommunity, createChannel, send, messageTexts } from './support.mjs';
 
 let a, b, browser;
 before(async () => {
@@ -18,13 +18,6 @@ after(async () => {
 
 const signedIn = (server, email) => signIn(browser, server, email);
 
-async function send(page, text) {
-  await page.locator('#text').fill(text);
-  await page.locator('#text').press('Enter');
-  await page.waitForFunction(() => document.querySelector('#text').value === '');
-}
-
-const texts = (page) => page.locator('#messages .message p').allInnerTexts();
 
 test('messages appear live across instances, and after a cut connection nothing is missed or doubled', { timeout: 120000 }, async () => {
   const alice = await signedIn(a, 'alice@example.com');
@@ -59,9 +52,9 @@ test('messages appear live across instances, and after a cut connection nothing 
   b = await startServer({ PORT: String(b.port) }, { database: a.database });
 
   await bob.page.locator('#messages').getByText('while you were away 3').waitFor({ timeout: 30000 });
-  assert.deepEqual(await texts(bob.page),
+  assert.deepEqual(await messageTexts(bob.page),
     ['hello from alice', 'hi alice', 'while you were away 1', 'while you were away 2', 'while you were away 3']);
-  assert.deepEqual(await texts(alice.page), await texts(bob.page));
+  assert.deepEqual(await messageTexts(alice.page), await messageTexts(bob.page));
 
   // Under a loaded machine Chromium has reported one uncaught "Event" from the WebSocket extension's
   // error path (the messages still all arrived, checked above); any other problem fails the test.

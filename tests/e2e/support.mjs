@@ -142,3 +142,14 @@ export async function createChannel(page, name, { isPrivate = false } = {}) {
   await page.getByRole('button', { name: 'Create channel' }).click();
   await page.waitForURL(/\/channel\/[0-9a-f-]{36}$/);
 }
+
+// Types `text` into the message box `box` of `page` and presses Enter; resolves once the box emptied
+// (the post was accepted).
+export async function send(page, text, box = '#text') {
+  await page.locator(box).fill(text);
+  await page.locator(box).press('Enter');
+  await page.waitForFunction((sel) => document.querySelector(sel).value === '', box);
+}
+
+// The texts of the messages in the channel's list, top to bottom.
+export const messageTexts = (page) => page.locator('#messages .message p').allInnerTexts();
