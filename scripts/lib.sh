@@ -20,7 +20,7 @@ BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config git ca-certificates
 # readable stack traces, besides the libraries of the parsers they link.
 FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev llvm-14 cmake ninja-build ccache pkg-config
     libboost1.81-dev libssl-dev libpugixml-dev zlib1g-dev)
-TEST_PACKAGES=(chromium python3 python3-aiosmtpd openssl clang-14 libclang-rt-14-dev llvm-14 nginx systemd)
+TEST_PACKAGES=(chromium python3 python3-aiosmtpd openssl clang-14 libclang-rt-14-dev llvm-14 nginx systemd prometheus)
 
 # Installs the Debian packages among "$@" that are missing.
 install_debian_packages() {

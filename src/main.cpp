@@ -8,6 +8,8 @@
 #include "core/log.hpp"
 #include "db/connection.hpp"
 #include "db/migrations.hpp"
+#include "metrics/endpoint.hpp"
+#include "metrics/process.hpp"
 #include "net/server.hpp"
 #include "render/assets.hpp"
 
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <span>
 #include <thread>
@@ -94,7 +97,9 @@ void log_config(const logger& log, const config& cfg) {
                         {"db_timeout_ms", cfg.db_timeout.count()},
                         {"assets_dir", cfg.assets_dir},
                         {"shutdown_grace_ms", cfg.shutdown_grace.count()},
-                        {"shutdown_drain_ms", cfg.shutdown_drain.count()}});
+                        {"shutdown_drain_ms", cfg.shutdown_drain.count()},
+                        {"metrics_addr", cfg.metrics ? cfg.metrics->host + ":" + std::to_string(cfg.metrics->port)
+                                                     : std::string("off")}});
 }
 
 // Every websocket is an open file: raise the soft limit to the hard one (often 1,024 against 20,000 or
@@ -184,6 +189,24 @@ int serve(const config& cfg) {
     // So does the feed poller.
     shared->feeds = start_feed_poller(cfg, log);
 
+    // The Prometheus endpoint, on its own thread and port (METRICS_ADDR), before the chat's port opens so
+    // that a scrape sees the whole life of the process.
+    std::unique_ptr<metrics::endpoint> metrics_endpoint;
+    if (cfg.metrics) {
+        metrics::add_process_collector(metrics::global());
+        metrics::endpoint_options mo;
+        mo.host = cfg.metrics->host;
+        mo.port = cfg.metrics->port;
+        try {
+            metrics_endpoint = std::make_unique<metrics::endpoint>(mo, metrics::global(), log);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "eelchat: cannot listen on METRICS_ADDR %s:%u: %s\n", mo.host.c_str(),
+                         mo.port, e.what());
+            return 1;
+        }
+        log.info("metrics_listening", {{"host", mo.host}, {"port", metrics_endpoint->port()}});
+    }
+
     net::server_options opts;
     opts.host = cfg.host;
     opts.port = cfg.port;
@@ -256,6 +279,7 @@ int serve(const config& cfg) {
     if (joiner.joinable()) joiner.join();
     shared->feeds->stop();
     if (clean) shared->hub->stop();
+    if (metrics_endpoint) metrics_endpoint->stop();
     log.info("stopped", {{"clean", clean}});
     if (!clean) std::_Exit(0); // abandoned coroutines are not unwound (see server::join)
     return 0;

@@ -84,15 +84,18 @@ asio::awaitable<void> app::housekeeping() {
     }
 }
 
-asio::awaitable<net::http_response> app::handle(net::http_request& req, const net::request_info& info) {
+asio::awaitable<net::http_response> app::handle(net::http_request& req, net::request_info& info) {
     routes::request_context ctx{req, info, {}, services_};
-    co_return co_await routes::dispatch(router_, ctx);
+    auto res = co_await routes::dispatch(router_, ctx);
+    info.route = ctx.route;
+    co_return res;
 }
 
 asio::awaitable<std::variant<net::http_response, net::websocket_runner>>
-app::handle_upgrade(net::http_request& req, const net::request_info& info) {
+app::handle_upgrade(net::http_request& req, net::request_info& info) {
     routes::request_context ctx{req, info, {}, services_};
     auto res = co_await routes::dispatch(router_, ctx);
+    info.route = ctx.route;
     if (ctx.websocket && res.result() == http::status::switching_protocols)
         co_return std::move(ctx.websocket);
     // No redirects for a WebSocket: whoever may not connect is refused.

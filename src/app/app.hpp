@@ -49,9 +49,9 @@ public:
     app(boost::asio::io_context& ctx, std::shared_ptr<const shared_state> shared);
 
     boost::asio::awaitable<net::http_response> handle(net::http_request& req,
-                                                      const net::request_info& info) override;
+                                                      net::request_info& info) override;
     boost::asio::awaitable<std::variant<net::http_response, net::websocket_runner>>
-    handle_upgrade(net::http_request& req, const net::request_info& info) override;
+    handle_upgrade(net::http_request& req, net::request_info& info) override;
     net::http_response error_response(net::http::status status, unsigned version) override;
     void shutdown() override;
 

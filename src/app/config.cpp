@@ -2,6 +2,8 @@
 
 #include "mail/mailer.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <libpq-fe.h>
 #include <unistd.h>
 
@@ -73,6 +75,28 @@ std::vector<limit_variable> limit_variables(limits::settings& l) {
 }
 
 } // namespace
+
+std::optional<metrics_address> parse_metrics_address(std::string_view v) {
+    std::string_view host, port;
+    if (v.starts_with("[")) {
+        const auto close = v.find("]:");
+        if (close == std::string_view::npos) return std::nullopt;
+        host = v.substr(1, close - 1);
+        port = v.substr(close + 2);
+    } else {
+        const auto colon = v.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        host = v.substr(0, colon);
+        port = v.substr(colon + 1);
+        if (host.find(':') != std::string_view::npos) return std::nullopt; // IPv6 needs brackets
+    }
+    auto p = parse_int<std::uint16_t>(port, 0, 65535);
+    if (!p || host.empty()) return std::nullopt;
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(std::string(host), ec);
+    if (ec) return std::nullopt;
+    return metrics_address{address.to_string(), *p};
+}
 
 boost::system::result<config, config_error> parse_config(const env_lookup& getenv, unsigned cores) {
     config c;
@@ -159,6 +183,14 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
         if (*v != "0" && *v != "1")
             return bad("FEEDS_ALLOW_PRIVATE must be 0 or 1, got \"" + std::string(*v) + "\"");
         c.feeds_allow_private = *v == "1";
+    }
+    if (auto v = get("METRICS_ADDR")) {
+        auto m = parse_metrics_address(*v);
+        if (!m)
+            return bad("METRICS_ADDR must be host:port with an IP address for host (like 127.0.0.1:9464 or "
+                       "[::1]:9464), got \"" +
+                       std::string(*v) + "\"");
+        c.metrics = std::move(*m);
     }
     for (const auto& l : limit_variables(c.limits)) {
         auto v = get(l.name);

@@ -27,6 +27,12 @@ struct smtp_settings {
     bool require_tls = true;  // SMTP_TLS=off allows a relay without STARTTLS (only on a trusted network)
 };
 
+// Where the Prometheus endpoint listens (METRICS_ADDR=host:port); a separate listener, off when unset.
+struct metrics_address {
+    std::string host;       // an IP address literal, IPv6 without its brackets
+    std::uint16_t port = 0; // 0: any free port (tests)
+};
+
 struct config {
     std::string database_url;                   // DATABASE_URL: libpq key=value string or postgres:// URL
     std::string host = "127.0.0.1";             // HOST
@@ -47,8 +53,13 @@ struct config {
     // FEEDS_ALLOW_PRIVATE=1: feeds may live on loopback, private and link-local addresses (local setups,
     // tests). Off by default, so that a community admin cannot make the server fetch its own network.
     bool feeds_allow_private = false;
-    limits::settings limits; // WS_MAX_PER_USER and the other limits (see limits/settings.hpp)
+    limits::settings limits;                // WS_MAX_PER_USER and the other limits (see limits/settings.hpp)
+    std::optional<metrics_address> metrics; // METRICS_ADDR
 };
+
+// Parses METRICS_ADDR's value: "127.0.0.1:9464", "[::1]:9464". nullopt when it is not host:port with an
+// IP address for host.
+std::optional<metrics_address> parse_metrics_address(std::string_view v);
 
 // A configuration error: one line that says which variable is wrong and why.
 struct config_error {

@@ -1,5 +1,7 @@
 #include "db/listener.hpp"
 
+#include "core/metrics.hpp"
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -20,6 +22,15 @@ using std::chrono::steady_clock;
 
 namespace {
 
+// Summed over the process's listeners: in production there is one (the realtime hub's), so 0 or 1.
+auto& listener_connected = metrics::global()
+                               .gauges("eelchat_db_listener_connected",
+                                       "Whether the LISTEN connection is up and listening (1) or not (0).")
+                               .get();
+auto& listener_reconnects = metrics::global()
+                                .counters("eelchat_db_listener_reconnects_total",
+                                          "LISTEN connections established after the first one.")
+                                .get();
 
 std::int64_t ms_since(steady_clock::time_point t) {
     return std::chrono::duration_cast<milliseconds>(steady_clock::now() - t).count();
@@ -104,7 +115,9 @@ asio::awaitable<bool> listener::session() {
     // The flags describe the connection of this frame; whatever way the frame ends, it is gone.
     struct published_state {
         listener& self;
+        bool counted = false;
         ~published_state() {
+            if (counted) listener_connected.sub();
             self.connected_ = false;
             self.backend_pid_ = 0;
         }
@@ -134,6 +147,9 @@ asio::awaitable<bool> listener::session() {
     }
     connected_ = true;
     const auto n = ++connects_;
+    published.counted = true;
+    listener_connected.add();
+    if (n > 1) listener_reconnects.inc();
     log_.info("listener_connected", {{"backend_pid", pid}, {"connects", n}, {"attempt", attempt}});
 
     const bool caught_up = co_await resync("connected");

@@ -1,5 +1,7 @@
 #include "db/message_batcher.hpp"
 
+#include "core/metrics.hpp"
+
 #include "core/log.hpp"
 #include "db/params.hpp"
 
@@ -82,6 +84,16 @@ asio::awaitable<result<posted_message>> message_batcher::post(new_message m) {
     co_return std::move(*it->outcome);
 }
 
+namespace {
+
+auto& batch_sizes =
+    metrics::global()
+        .histograms("eelchat_db_message_batch_messages",
+                    "Messages written per posting statement (1: posted alone).", metrics::size_buckets)
+        .get();
+
+} // namespace
+
 asio::awaitable<void> message_batcher::write_loop() {
     while (!queue_.empty()) {
         std::vector<std::shared_ptr<item>> batch;
@@ -89,6 +101,7 @@ asio::awaitable<void> message_batcher::write_loop() {
             batch.push_back(std::move(queue_.front()));
             queue_.pop_front();
         }
+        batch_sizes.observe(static_cast<double>(batch.size()));
         if (batch.size() == 1)
             co_await write_alone(std::move(batch.front()));
         else

@@ -1,5 +1,7 @@
 #include "db/pool.hpp"
 
+#include "core/metrics.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -10,6 +12,20 @@
 namespace eelchat::db {
 namespace asio = boost::asio;
 using std::chrono::steady_clock;
+
+namespace {
+
+auto& in_use_family = metrics::global().gauges(
+    "eelchat_db_pool_connections_in_use",
+    "Pooled connections leased to a caller now, by pool (application_name), over all threads.", {"pool"});
+auto& waiters_family = metrics::global().gauges(
+    "eelchat_db_pool_waiters", "Callers waiting for a pooled connection now, by pool.", {"pool"});
+auto& call_duration_family = metrics::global().histograms(
+    "eelchat_db_call_duration_seconds",
+    "Database calls through a pool (waiting for a connection, then the statement), by pool.",
+    metrics::latency_buckets, {"pool"});
+
+} // namespace
 
 namespace detail {
 
@@ -28,7 +44,10 @@ struct waiter {
 
 struct pool_state {
     pool_state(asio::any_io_executor ex, pool_config c, logger l)
-        : executor(std::move(ex)), config(std::move(c)), log(std::move(l)) {}
+        : executor(std::move(ex)), config(std::move(c)), log(std::move(l)),
+          in_use(in_use_family.with({config.application_name})),
+          waiting(waiters_family.with({config.application_name})),
+          call_duration(call_duration_family.with({config.application_name})) {}
 
     asio::any_io_executor executor;
     pool_config config;
@@ -37,16 +56,22 @@ struct pool_state {
     std::size_t size = 0;                          // idle + leased + being opened
     std::list<waiter*> waiters;                    // FIFO
     bool closed = false;
+    // This pool's children of the process-wide families, resolved once (several pools share a name).
+    metrics::gauge& in_use;
+    metrics::gauge& waiting;
+    metrics::histogram& call_duration;
 
     void enqueue(waiter& w) {
         w.pos = waiters.insert(waiters.end(), &w);
         w.queued = true;
+        waiting.add();
     }
 
     void dequeue(waiter& w) {
         if (!w.queued) return;
         waiters.erase(w.pos);
         w.queued = false;
+        waiting.sub();
     }
 
     waiter* pop_waiter() {
@@ -198,7 +223,9 @@ asio::awaitable<result<lease>> pool_state::acquire(std::shared_ptr<pool_state> s
 } // namespace detail
 
 lease::lease(std::shared_ptr<detail::pool_state> state, std::unique_ptr<connection> conn) noexcept
-    : state_(std::move(state)), conn_(std::move(conn)) {}
+    : state_(std::move(state)), conn_(std::move(conn)) {
+    if (conn_ && state_) state_->in_use.add();
+}
 
 lease& lease::operator=(lease&& other) noexcept {
     if (this != &other) {
@@ -214,7 +241,10 @@ lease::~lease() {
 }
 
 void lease::release() noexcept {
-    if (conn_ && state_) state_->give_back(std::move(conn_));
+    if (conn_ && state_) {
+        state_->in_use.sub();
+        state_->give_back(std::move(conn_));
+    }
     conn_.reset();
     state_.reset();
 }
@@ -230,18 +260,33 @@ asio::awaitable<result<lease>> pool::acquire(steady_clock::time_point deadline) 
     return detail::pool_state::acquire(state_, deadline);
 }
 
+namespace {
+
+// Observes a call's duration when it ends, however it ends (error, cancellation, exception).
+struct call_timer {
+    metrics::histogram& h;
+    steady_clock::time_point start = steady_clock::now();
+    ~call_timer() { h.observe(std::chrono::duration<double>(steady_clock::now() - start).count()); }
+};
+
+} // namespace
+
 asio::awaitable<result<pg_result>> pool::query(std::string_view sql, std::vector<param> params) {
-    const auto deadline = steady_clock::now() + state_->config.call_timeout;
+    call_timer timed{state_->call_duration};
+    const auto deadline = timed.start + state_->config.call_timeout;
     auto l = co_await acquire(deadline);
     if (!l) co_return l.error();
-    co_return co_await (*l)->query(sql, params, deadline);
+    auto r = co_await (*l)->query(sql, params, deadline);
+    co_return r;
 }
 
 asio::awaitable<result<void>> pool::execute(std::string_view sql) {
-    const auto deadline = steady_clock::now() + state_->config.call_timeout;
+    call_timer timed{state_->call_duration};
+    const auto deadline = timed.start + state_->config.call_timeout;
     auto l = co_await acquire(deadline);
     if (!l) co_return l.error();
-    co_return co_await (*l)->execute(sql, deadline);
+    auto r = co_await (*l)->execute(sql, deadline);
+    co_return r;
 }
 
 void pool::close() {

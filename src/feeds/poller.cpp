@@ -1,5 +1,7 @@
 #include "feeds/poller.hpp"
 
+#include "core/metrics.hpp"
+
 #include "db/feed_store.hpp"
 #include "db/pool.hpp"
 #include "feeds/entries.hpp"
@@ -21,6 +23,20 @@
 namespace eelchat::feeds {
 
 namespace asio = boost::asio;
+
+namespace {
+
+auto& fetches_total = metrics::global().counters(
+    "eelchat_feed_fetches_total",
+    "Feed fetches by outcome: posted (new entries posted), unchanged (nothing new, or 304), "
+    "fetch_failed, parse_failed, record_failed (the database), claim_lost (another instance took it).",
+    {"outcome"});
+
+void count_fetch(std::string_view outcome) {
+    fetches_total.with({outcome}).inc();
+}
+
+} // namespace
 
 std::chrono::seconds retry_delay(int failures) {
     constexpr std::chrono::seconds first(300), most(12 * 3600);
@@ -112,6 +128,7 @@ struct poller::impl {
         fo.read_timeout = opts.read_timeout;
         auto got = co_await net::fetch(ctx.get_executor(), tls, std::move(req), fo);
         if (!got) {
+            count_fetch("fetch_failed");
             co_await record_failure(feed, got.error().message);
             co_return;
         }
@@ -120,6 +137,7 @@ struct poller::impl {
         if (got->status != 304) {
             auto parsed = feeds::parse_feed(got->body);
             if (!parsed) {
+                count_fetch("parse_failed");
                 co_await record_failure(feed, parsed.error().message);
                 co_return;
             }
@@ -133,10 +151,13 @@ struct poller::impl {
         const auto posted = rec.messages.size();
         auto recorded = co_await db::record_feed_fetch(pool, feed, std::move(rec));
         if (!recorded) {
+            count_fetch("record_failed");
             log.warn("feed_record_failed", {{"url", feed.url}, {"error", recorded.error().message()}});
         } else if (!*recorded) {
+            count_fetch("claim_lost");
             log.info("feed_claim_lost", {{"url", feed.url}});
         } else {
+            count_fetch(posted > 0 ? "posted" : "unchanged");
             log.info("feed_fetched", {{"url", feed.url},
                                       {"channel", feed.channel_id},
                                       {"status", got->status},

@@ -4,8 +4,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/http/message.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <functional>
@@ -27,6 +27,10 @@ struct request_info {
     boost::asio::ip::address remote;
     std::uint64_t id = 0; // unique within the process, for correlating log lines
     std::chrono::steady_clock::time_point received;
+    // Set by the handler: what served the request, as a metrics label of bounded cardinality (a route
+    // pattern, never the raw path); must stay valid after handle() returns (a string of the handler's).
+    // Empty: "other".
+    std::string_view route;
 };
 
 // Takes over a connection whose upgrade to a WebSocket the application accepted: gets the connection's
@@ -43,12 +47,12 @@ public:
 
     // Produces the response to one request. Exceptions escaping it are a bug: the server logs them and
     // answers 500. Completes when the response is ready; it is never cancelled mid-way by the server.
-    virtual boost::asio::awaitable<http_response> handle(http_request& req, const request_info& info) = 0;
+    virtual boost::asio::awaitable<http_response> handle(http_request& req, request_info& info) = 0;
 
     // For a WebSocket upgrade request: either the runner that takes the connection over, or the response
     // refusing the upgrade. By default nothing upgrades.
     virtual boost::asio::awaitable<std::variant<http_response, websocket_runner>>
-    handle_upgrade(http_request& req, const request_info&) {
+    handle_upgrade(http_request& req, request_info&) {
         co_return error_response(http::status::not_found, req.version());
     }
 

@@ -1,11 +1,15 @@
 #include "net/http_session.hpp"
 
+#include "core/metrics.hpp"
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+
+#include <charconv>
 
 namespace eelchat::net {
 
@@ -31,6 +35,32 @@ std::optional<http::status> status_for_read_error(const error_code& ec) {
         ec != http::error::need_more)
         return http::status::bad_request;
     return std::nullopt;
+}
+
+// Registered at start, so that a scrape shows them before the first request.
+auto& requests_total = metrics::global().counters(
+    "eelchat_http_requests_total", "HTTP requests answered, by route pattern, method and status.",
+    {"route", "method", "status"});
+auto& request_duration = metrics::global().histograms(
+    "eelchat_http_request_duration_seconds",
+    "Time from a request's last byte read to its response's last byte written, by route pattern.",
+    metrics::latency_buckets, {"route"});
+
+// Methods outside this list (WebDAV verbs, garbage) share one label value.
+std::string_view method_label(std::string_view m) {
+    for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+        if (m == known) return known;
+    return "other";
+}
+
+// The lookups are lock-free once a (route, method, status) has been seen: no allocation per request.
+void count_request(std::string_view route, std::string_view method, unsigned status, double seconds) {
+    if (route.empty()) route = "other";
+    char digits[8];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, status);
+    const std::string_view code(digits, static_cast<std::size_t>(end - digits));
+    requests_total.with({route, method_label(method), code}).inc();
+    request_duration.with({route}).observe(seconds);
 }
 
 std::string_view path_of(std::string_view target) {
@@ -80,6 +110,7 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
         http_response res;
         bool keep_alive = false;
         std::string method, target;
+        std::string_view route; // the handler's pattern, valid while the handler lives
         bool head = false;
         if (ec) {
             auto status = status_for_read_error(ec);
@@ -103,6 +134,10 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
                                              {"path", target},
                                              {"status", 101},
                                              {"remote", remote.to_string()}});
+                        count_request(
+                            info.route, method, 101,
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - received)
+                                .count());
                         // Not awaited: this coroutine's frame (parser, buffers, response) is freed now
                         // instead of living as long as the WebSocket does.
                         auto run = std::move(*runner);
@@ -121,6 +156,7 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
                 log.error("handler_exception", {{"id", id}, {"path", target}, {"what", e.what()}});
                 res = handler.error_response(http::status::internal_server_error, req.version());
             }
+            route = info.route;
             res.version(req.version());
             keep_alive = req.keep_alive() && !registry.stopping();
             head = req.method() == http::verb::head;
@@ -142,8 +178,9 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
             co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
         else
             co_await http::async_write(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
-        const double ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - received).count();
+        const auto took = std::chrono::steady_clock::now() - received;
+        const double ms = std::chrono::duration<double, std::milli>(took).count();
+        count_request(route, method, status, std::chrono::duration<double>(took).count());
         log.info("request", {{"id", id},
                              {"method", method},
                              {"path", target},

@@ -1,5 +1,7 @@
 #include "net/ws_session.hpp"
 
+#include "core/metrics.hpp"
+
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
@@ -26,6 +28,27 @@ constexpr std::size_t max_gather_bytes = 256 * 1024;
 constexpr int max_rounds = 4;
 // Clients send little (pongs, a close frame), so reads go through one buffer per thread.
 constexpr std::size_t scratch_size = 16 * 1024;
+
+auto& open_sockets =
+    metrics::global().gauges("eelchat_websockets_open", "WebSocket connections open now.").get();
+auto& closes_total = metrics::global().counters(
+    "eelchat_websocket_closes_total",
+    "WebSocket connections ended, by close code (the first one sent or received; 1006: none, the "
+    "connection just ended).",
+    {"code"});
+
+// The codes eelchat or browsers send get their own label value; anything else (a client may send any
+// code from 3000 to 4999) counts as "other", so the label stays bounded.
+std::string_view close_label(std::uint16_t code) {
+    static constexpr std::array<std::string_view, 14> known = {"1000", "1001", "1002", "1003", "1005",
+                                                               "1006", "1007", "1008", "1009", "1010",
+                                                               "1011", "1012", "1013", "1014"};
+    if (code >= 1000 && code <= 1014 && code != 1004) {
+        const std::size_t i = code - 1000 - (code > 1004 ? 1 : 0);
+        return known[i];
+    }
+    return "other";
+}
 
 bool would_block(const error_code& ec) {
     return ec == asio::error::would_block || ec == asio::error::try_again;
@@ -71,7 +94,16 @@ ws_session::ws_session(private_tag, tcp::socket socket, ws_options opts, logger 
     : socket_(adopt<socket_type>(std::move(socket))), timer_(socket_.get_executor()), log_(std::move(log)),
       opts_(opts), parser_(opts.max_incoming_message) {}
 
-ws_session::~ws_session() = default;
+ws_session::~ws_session() {
+    count_end();
+}
+
+void ws_session::count_end() noexcept {
+    if (!counted_open_) return;
+    counted_open_ = false;
+    open_sockets.sub();
+    closes_total.with({close_label(close_code_ != 0 ? close_code_ : 1006)}).inc();
+}
 
 std::size_t ws_session::queued() const noexcept {
     std::size_t n = queue_.size();
@@ -100,6 +132,8 @@ void ws_session::start(http_request req, open_handler on_open, end_handler on_en
     }
     handshake_pending_ = true;
     phase_ = phase::open;
+    counted_open_ = true;
+    open_sockets.add();
     arm_timer(std::chrono::milliseconds(opts_.idle_timeout) / 2);
     if (log_.enabled(log_level::debug)) log_.debug("ws_open", {{"remote", remote()}});
     if (on_open) {
@@ -164,6 +198,7 @@ void ws_session::begin_close(const websocket::close_reason& reason, phase next) 
         "ws_closing",
         {{"code", static_cast<int>(reason.code)}, {"drain", next == phase::draining}, {"dropped", dropped}});
     if (next == phase::closing) queue_.truncate(keep); // drops a pending drain's close frame too
+    if (close_code_ == 0) close_code_ = reason.code != 0 ? static_cast<std::uint16_t>(reason.code) : 1005;
     queue_.push_back(make_close_frame(reason));
     close_queued_ = true;
     phase_ = next;
@@ -223,6 +258,7 @@ bool ws_session::handle_input(std::string_view in) {
                 return false;
             }
             note_end("closed by client", {});
+            if (close_code_ == 0) close_code_ = e.code != 0 ? static_cast<std::uint16_t>(e.code) : 1005;
             // Echo the client's code once the bytes in flight are written.
             websocket::close_reason echo;
             if (e.code != 0) echo = websocket::close_reason(e.code);
@@ -357,6 +393,7 @@ void ws_session::end(const char* where, const error_code& ec) {
     close_socket(); // completes the pending waits, whose handlers then let run() complete
     timer_.cancel();
     log_.debug("ws_closed", {{"why", end_}});
+    count_end();
     maybe_complete();
 }
 

@@ -137,6 +137,7 @@ private:
     void end(const char* where, const boost::system::error_code& ec); // the connection is over
     void note_end(const char* where, const boost::system::error_code& ec);
     void close_socket() noexcept;
+    void count_end() noexcept; // the open-sockets gauge and the closes counter, once
     void maybe_complete();
     std::string remote() const;
 
@@ -158,7 +159,9 @@ private:
     end_handler done_; // run()'s or start()'s completion, once the session is over
     std::string end_;  // why the connection ended, for the closing log line
     std::uint32_t timer_generation_ = 0;
+    std::uint16_t close_code_ = 0; // the first close code sent or received (metrics)
     phase phase_ = phase::fresh;
+    bool counted_open_ = false;      // counted in eelchat_websockets_open
     bool started_ = false;           // the writer may write
     bool handshake_pending_ = false; // queue_[0] is the 101 answer, not yet written whole
     bool refused_ = false;           // queue_ holds the refusal of the upgrade: the connection ends after it

@@ -1,5 +1,7 @@
 #include "realtime/hub.hpp"
 
+#include "core/metrics.hpp"
+
 #include "db/channel_history.hpp"
 #include "db/listener.hpp"
 #include "db/params.hpp"
@@ -14,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <unordered_map>
 
 namespace eelchat::realtime {
@@ -24,6 +27,34 @@ namespace {
 
 constexpr int read_batch = 200;
 constexpr std::string_view events_channel = "eelchat_events";
+// Announcements remembered per channel for the delivery lag; past this, later ones go unmeasured.
+constexpr std::size_t max_announced = 64;
+
+auto& delivery_lag = metrics::global()
+                         .histograms("eelchat_delivery_lag_seconds",
+                                     "From a change's insert in PostgreSQL (clock_timestamp() in the NOTIFY "
+                                     "trigger, just before commit) to its frames queued for this worker's "
+                                     "subscribers; one observation per announcement per worker that has "
+                                     "subscribers of the channel.",
+                                     metrics::latency_buckets)
+                         .get();
+
+std::optional<std::int64_t> parse_int64(std::string_view s) {
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+// Both clocks are wall clocks (PostgreSQL's and ours): on another host, skew shifts the figures; a
+// negative difference counts as no lag.
+void observe_lag(const std::vector<std::int64_t>& committed_us) {
+    const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    for (auto at : committed_us)
+        delivery_lag.observe(static_cast<double>(std::max<std::int64_t>(0, now_us - at)) / 1e6);
+}
 
 } // namespace
 
@@ -45,6 +76,8 @@ struct hub::impl : std::enable_shared_from_this<impl> {
         std::string href;           // the channel's address, under which its messages' actions live
         bool reading = false;
         bool dirty = false; // more was announced while reading
+        // Announced and not yet delivered: (highest seq, commit time in µs since the epoch), for the lag.
+        std::vector<std::pair<std::int64_t, std::int64_t>> announced;
     };
 
     asio::io_context ctx{1};
@@ -99,7 +132,10 @@ struct hub::impl : std::enable_shared_from_this<impl> {
                 for (const auto& e : *rows)
                     batch->push_back(delivery{e.seq, realtime::event_frame(tpl, e, st.href)});
                 st.delivered = rows->back().seq;
-                to_workers([channel_id, batch](subscriber_registry& r) { r.deliver(channel_id, *batch); });
+                auto committed = take_announced(st);
+                to_workers([channel_id, batch, committed](subscriber_registry& r) {
+                    if (r.deliver(channel_id, *batch) > 0 && committed) observe_lag(*committed);
+                });
             }
             if (rows->size() == static_cast<std::size_t>(read_batch)) continue;
             if (st.dirty) {
@@ -110,6 +146,19 @@ struct hub::impl : std::enable_shared_from_this<impl> {
             if (st.refs <= 0) channels.erase(it); // its last subscriber left while we read
             co_return;
         }
+    }
+
+    // The commit times of the announcements the delivery up to st.delivered covers; null when none.
+    static std::shared_ptr<const std::vector<std::int64_t>> take_announced(channel_state& st) {
+        if (st.announced.empty()) return nullptr;
+        auto out = std::make_shared<std::vector<std::int64_t>>();
+        std::erase_if(st.announced, [&](const auto& a) {
+            if (a.first > st.delivered) return false;
+            out->push_back(a.second);
+            return true;
+        });
+        if (out->empty()) return nullptr;
+        return out;
     }
 
     void spawn_read(std::string channel_id) {
@@ -147,6 +196,17 @@ struct hub::impl : std::enable_shared_from_this<impl> {
             std::string channel_id(rest.substr(0, colon));
             auto it = channels.find(channel_id);
             if (it == channels.end()) return; // nobody here follows that channel
+            // "m:<channel>:<seq>:<commit µs>" since migration 0006; older triggers send no time.
+            if (colon != std::string_view::npos) {
+                auto tail = rest.substr(colon + 1);
+                auto second = tail.find(':');
+                auto seq = parse_int64(tail.substr(0, second));
+                auto at =
+                    second == std::string_view::npos ? std::nullopt : parse_int64(tail.substr(second + 1));
+                auto& st = it->second;
+                if (seq && at && *seq > st.delivered && st.announced.size() < max_announced)
+                    st.announced.emplace_back(*seq, *at);
+            }
             spawn_read(std::move(channel_id));
         } else if (kind == 'c') {
             std::string channel_id(rest);

@@ -1,10 +1,22 @@
 #include "realtime/subscribers.hpp"
 
+#include "core/metrics.hpp"
+
 #include <algorithm>
 
 namespace eelchat::realtime {
 
 namespace websocket = boost::beast::websocket;
+
+namespace {
+
+auto& deliveries_total = metrics::global()
+                             .counters("eelchat_deliveries_total",
+                                       "Live frames handed to subscribers' sockets (one per message per "
+                                       "subscriber; catch-up frames read for one socket are not counted).")
+                             .get();
+
+} // namespace
 
 subscriber::subscriber(std::shared_ptr<net::ws_session> ws, std::string channel_id, std::string session_hash,
                        std::string membership_id, std::int64_t cursor)
@@ -63,9 +75,9 @@ void subscriber_registry::remove(const std::shared_ptr<subscriber>& s) {
     if (v.empty()) by_channel_.erase(it);
 }
 
-void subscriber_registry::deliver(const std::string& channel_id, const std::vector<delivery>& batch) {
+std::size_t subscriber_registry::deliver(const std::string& channel_id, const std::vector<delivery>& batch) {
     auto it = by_channel_.find(channel_id);
-    if (it == by_channel_.end()) return;
+    if (it == by_channel_.end()) return 0;
     // This worker's own copy of each frame: the hub shares one buffer with every worker, and thousands of
     // reference-count updates from two threads on one buffer would keep its cache line bouncing between
     // cores. Copying a few hundred bytes per worker is cheaper.
@@ -79,6 +91,9 @@ void subscriber_registry::deliver(const std::string& channel_id, const std::vect
     for (std::size_t i = 0; i < subscribers.size(); ++i)
         for (const auto& d : local)
             subscribers[i]->deliver(d);
+    // One add for the whole fan-out, never one per socket.
+    deliveries_total.inc(subscribers.size() * local.size());
+    return subscribers.size();
 }
 
 void subscriber_registry::channel_deleted(const std::string& channel_id, const net::ws_frame& notice) {

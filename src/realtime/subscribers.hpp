@@ -78,8 +78,8 @@ public:
     void add(const std::shared_ptr<subscriber>& s);
     void remove(const std::shared_ptr<subscriber>& s);
 
-    // Deliveries for one channel, in sequence order.
-    void deliver(const std::string& channel_id, const std::vector<delivery>& batch);
+    // Deliveries for one channel, in sequence order. Returns how many subscribers of this worker follow it.
+    std::size_t deliver(const std::string& channel_id, const std::vector<delivery>& batch);
     // The channel was deleted: each subscriber gets `notice` and is closed normally.
     void channel_deleted(const std::string& channel_id, const net::ws_frame& notice);
     // A signed-in session ended, or a membership did: their sockets close (policy: 1008).

@@ -89,6 +89,8 @@ struct request_context {
     std::vector<std::string> set_cookies;  // Set-Cookie header values for the response
     std::shared_ptr<const form_data> form; // the parsed urlencoded body, once read
     net::websocket_runner websocket;       // set by a route that accepts a WebSocket upgrade
+    // Set by dispatch, for metrics: the route pattern that matched, "static" for an asset, else "other".
+    std::string_view route = "other";
 };
 
 } // namespace eelchat::routes

@@ -47,6 +47,7 @@ asio::awaitable<net::http_response> dispatch(const router& r, request_context& c
 
     auto m = r.match(req.method(), path);
     ctx.params = std::move(m.params);
+    if (m.result == router::outcome::found) ctx.route = m.pattern;
     net::http_response res;
     switch (m.result) {
     case router::outcome::found:
@@ -66,6 +67,7 @@ asio::awaitable<net::http_response> dispatch(const router& r, request_context& c
     case router::outcome::not_found:
         if (req.method() == http::verb::get || req.method() == http::verb::head) {
             if (auto asset = serve_asset(ctx, path, query)) {
+                ctx.route = "static";
                 res = std::move(*asset);
                 break;
             }

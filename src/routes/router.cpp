@@ -26,8 +26,9 @@ std::vector<std::string_view> split_path(std::string_view path) {
 }
 
 void router::add(http::verb method, std::string_view pattern, handler h) {
-    route r{method, {}, std::move(h)};
-    for (auto seg : split_path(pattern)) r.segments.emplace_back(seg);
+    route r{method, std::string(pattern), {}, std::move(h)};
+    for (auto seg : split_path(pattern))
+        r.segments.emplace_back(seg);
     routes_.push_back(std::move(r));
 }
 
@@ -43,8 +44,10 @@ router::match_result router::match(http::verb method, std::string_view path) con
         for (std::size_t i = 0; i < segments.size() && ok; ++i) {
             const auto& pat = r.segments[i];
             if (!pat.empty() && pat.front() == ':') {
-                if (segments[i].empty()) ok = false;
-                else params.add(std::string_view(pat).substr(1), segments[i]);
+                if (segments[i].empty())
+                    ok = false;
+                else
+                    params.add(std::string_view(pat).substr(1), segments[i]);
             } else if (pat != segments[i]) {
                 ok = false;
             }
@@ -53,6 +56,7 @@ router::match_result router::match(http::verb method, std::string_view path) con
         if (r.method == wanted) {
             best.result = outcome::found;
             best.target = &r.target;
+            best.pattern = r.pattern;
             best.params = std::move(params);
             return best;
         }

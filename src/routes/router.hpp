@@ -39,6 +39,9 @@ public:
     struct match_result {
         outcome result = outcome::not_found;
         const handler* target = nullptr;
+        // The pattern that matched, e.g. "/community/:id": a metrics label whose values are bounded by the
+        // table, unlike raw paths. A view into the router, valid as long as it is. Empty when none did.
+        std::string_view pattern;
         path_params params;
         std::string allow; // for 405: the methods the path does accept, e.g. "GET, HEAD, POST"
     };
@@ -48,6 +51,7 @@ public:
 private:
     struct route {
         http::verb method;
+        std::string pattern;
         std::vector<std::string> segments; // ":x" segments are parameters
         handler target;
     };

@@ -67,6 +67,10 @@ TEST_CASE("bad settings are refused with a message naming the variable", "[unit]
         {{{"DATABASE_URL", "host=a port"}}, "DATABASE_URL"},
         {{{"DATABASE_URL", "dbname=x"}, {"FEEDS_ALLOW_PRIVATE", "yes"}}, "FEEDS_ALLOW_PRIVATE"},
         {{{"DATABASE_URL", "dbname=x"}, {"WS_MAX_PER_USER", "many"}}, "WS_MAX_PER_USER"},
+        {{{"DATABASE_URL", "dbname=x"}, {"METRICS_ADDR", "9464"}}, "METRICS_ADDR"},
+        {{{"DATABASE_URL", "dbname=x"}, {"METRICS_ADDR", "localhost:9464"}}, "METRICS_ADDR"},
+        {{{"DATABASE_URL", "dbname=x"}, {"METRICS_ADDR", "127.0.0.1:99999"}}, "METRICS_ADDR"},
+        {{{"DATABASE_URL", "dbname=x"}, {"METRICS_ADDR", "::1:9464"}}, "METRICS_ADDR"},
         {{{"DATABASE_URL", "dbname=x"}, {"WS_IDLE_TIMEOUT", "1"}}, "WS_IDLE_TIMEOUT"},
         {{{"DATABASE_URL", "dbname=x"}, {"MESSAGES_PER_MINUTE_PER_USER", "-5"}},
          "MESSAGES_PER_MINUTE_PER_USER"},
@@ -118,4 +122,23 @@ TEST_CASE("the logged description of DATABASE_URL never contains the password", 
         CHECK_THAT(joined, Catch::Contains("dbname=chat"));
         CHECK(joined.find("hunter2") == std::string::npos);
     }
+}
+
+TEST_CASE("METRICS_ADDR is off by default and takes an IPv4 or bracketed IPv6 host with a port",
+          "[unit][config]") {
+    auto off = parse_config(env({{"DATABASE_URL", "dbname=x"}}), 1);
+    REQUIRE(off.has_value());
+    CHECK_FALSE(off->metrics.has_value());
+    auto v4 = parse_config(env({{"DATABASE_URL", "dbname=x"}, {"METRICS_ADDR", "127.0.0.1:9464"}}), 1);
+    REQUIRE(v4.has_value());
+    REQUIRE(v4->metrics.has_value());
+    CHECK(v4->metrics->host == "127.0.0.1");
+    CHECK(v4->metrics->port == 9464);
+    auto v6 = parse_metrics_address("[::1]:0");
+    REQUIRE(v6.has_value());
+    CHECK(v6->host == "::1");
+    CHECK(v6->port == 0);
+    CHECK_FALSE(parse_metrics_address("[::1]"));
+    CHECK_FALSE(parse_metrics_address(":9464"));
+    CHECK_FALSE(parse_metrics_address("127.0.0.1:"));
 }

@@ -28,5 +28,6 @@ check "MAIL_FROM must be" DATABASE_URL=postgresql://localhost/x SMTP_HOST=mail.e
 check "SMTP_CA_FILE" DATABASE_URL=postgresql://localhost/x SMTP_HOST=mail.example.org MAIL_FROM=e@example.org SMTP_CA_FILE=/nonexistent.pem
 check "SMTP_PASSWORD" DATABASE_URL=postgresql://localhost/x SMTP_HOST=mail.example.org MAIL_FROM=e@example.org SMTP_USER=u
 check "only over TLS" DATABASE_URL=postgresql://localhost/x SMTP_HOST=mail.example.org MAIL_FROM=e@example.org SMTP_USER=u SMTP_PASSWORD=p SMTP_TLS=off
+check "METRICS_ADDR must be host:port" DATABASE_URL=postgresql://localhost/x METRICS_ADDR=9464
 check "WS_MAX_PER_USER must be a number" DATABASE_URL=postgresql://localhost/x WS_MAX_PER_USER=lots
 exit $fail

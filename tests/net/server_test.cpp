@@ -30,7 +30,7 @@ class scripted_handler : public net::http_handler {
 public:
     explicit scripted_handler(script& s) : s_(s) {}
 
-    asio::awaitable<net::http_response> handle(net::http_request& req, const net::request_info&) override {
+    asio::awaitable<net::http_response> handle(net::http_request& req, net::request_info&) override {
         net::http_response res{http::status::ok, req.version()};
         res.set(http::field::content_type, "text/plain");
         if (req.target() == "/throw") throw std::runtime_error("boom");
@@ -129,9 +129,8 @@ TEST_CASE("keep-alive serves several requests on one connection", "[unit][server
 TEST_CASE("every request gets one structured access log line", "[unit][server]") {
     running_server rs;
     asio::io_context ctx;
-    test::run_async(ctx, [&]() -> asio::awaitable<void> {
-        co_await test::get(rs.port(), "/logged?secret=1");
-    }());
+    test::run_async(ctx,
+                    [&]() -> asio::awaitable<void> { co_await test::get(rs.port(), "/logged?secret=1"); }());
     // The line is written once the response is out; after join() every line has been written.
     rs.srv.stop();
     REQUIRE(rs.srv.join(std::chrono::seconds(10)));
@@ -195,15 +194,18 @@ TEST_CASE("graceful shutdown finishes in-flight requests and closes idle connect
     asio::io_context client_ctx;
     std::optional<test::response> slow_response;
     bool idle_closed = false;
-    asio::co_spawn(client_ctx, [&]() -> asio::awaitable<void> {
-        test::http_connection idle(co_await asio::this_coro::executor);
-        co_await idle.connect(port);
-        co_await idle.send(http::verb::get, "/warm");
-        test::http_connection busy(co_await asio::this_coro::executor);
-        co_await busy.connect(port);
-        slow_response = co_await busy.send(http::verb::get, "/slow");
-        idle_closed = co_await idle.closed_by_peer();
-    }, asio::detached);
+    asio::co_spawn(
+        client_ctx,
+        [&]() -> asio::awaitable<void> {
+            test::http_connection idle(co_await asio::this_coro::executor);
+            co_await idle.connect(port);
+            co_await idle.send(http::verb::get, "/warm");
+            test::http_connection busy(co_await asio::this_coro::executor);
+            co_await busy.connect(port);
+            slow_response = co_await busy.send(http::verb::get, "/slow");
+            idle_closed = co_await idle.closed_by_peer();
+        },
+        asio::detached);
     std::thread client([&] { client_ctx.run_for(std::chrono::seconds(20)); });
 
     auto entered = rs.s.slow_entered.get_future();

@@ -56,3 +56,16 @@ TEST_CASE("split_path keeps empty segments so they never match", "[unit][router]
     CHECK(split_path("/a/") == std::vector<std::string_view>{"a", ""});
     CHECK(split_path("a") == std::vector<std::string_view>{""});
 }
+
+TEST_CASE("a match reports the pattern it matched, for metrics labels, and no pattern when none did",
+          "[unit][router]") {
+    router r;
+    r.add(http::verb::get, "/community/new", dummy());
+    r.add(http::verb::get, "/community/:id/channel/:channel", dummy());
+
+    CHECK(r.match(http::verb::get, "/community/7f3a/channel/99b1").pattern ==
+          "/community/:id/channel/:channel");
+    CHECK(r.match(http::verb::head, "/community/new").pattern == "/community/new");
+    CHECK(r.match(http::verb::get, "/community/7f3a").pattern.empty());
+    CHECK(r.match(http::verb::post, "/community/new").pattern.empty());
+}
