@@ -87,7 +87,9 @@ void log_config(const logger& log, const config& cfg) {
                         {"db_pool_size", cfg.db_pool_size},
                         {"db_timeout_ms", cfg.db_timeout.count()},
                         {"assets_dir", cfg.assets_dir},
-                        {"shutdown_grace_ms", cfg.shutdown_grace.count()}});
+                        {"shutdown_grace_ms", cfg.shutdown_grace.count()},
+                        {"oidc_issuer", cfg.oidc ? cfg.oidc->issuer : std::string("(none)")},
+                        {"email_signin", cfg.email_signin ? "on" : "off"}});
 }
 
 // Every websocket is an open file: raise the soft limit to the hard one (often 1,024 against 20,000 or
@@ -135,6 +137,7 @@ int main() {
     shared->hub = start_realtime_hub(cfg, log);
     // So does the feed poller.
     shared->feeds = start_feed_poller(cfg, log);
+    shared->sso = make_sso_client(cfg, log);
 
     net::server_options opts;
     opts.host = cfg.host;
