@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <boost/throw_exception.hpp>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -11,13 +10,8 @@
 #include <openssl/param_build.h>
 
 #include <array>
-#include <stdexcept>
 
 namespace eelchat::sso {
-
-[[noreturn]] void throw_exception_from_error(const failure& f, const boost::source_location& loc) {
-    boost::throw_exception(std::runtime_error("single sign-on: " + f.detail), loc);
-}
 
 namespace {
 
