@@ -99,7 +99,10 @@ void log_config(const logger& log, const config& cfg) {
                         {"shutdown_grace_ms", cfg.shutdown_grace.count()},
                         {"shutdown_drain_ms", cfg.shutdown_drain.count()},
                         {"metrics_addr", cfg.metrics ? cfg.metrics->host + ":" + std::to_string(cfg.metrics->port)
-                                                     : std::string("off")}});
+                                                     : std::string("off")},
+                        {"oidc_issuer", cfg.oidc ? cfg.oidc->issuer : std::string("(none)")},
+                        {"email_signin", cfg.email_signin ? "on" : "off"}});
+
 }
 
 // Every websocket is an open file: raise the soft limit to the hard one (often 1,024 against 20,000 or
@@ -188,6 +191,7 @@ int serve(const config& cfg) {
     shared->hub = start_realtime_hub(cfg, log);
     // So does the feed poller.
     shared->feeds = start_feed_poller(cfg, log);
+    shared->sso = make_sso_client(cfg, log);
 
     // The Prometheus endpoint, on its own thread and port (METRICS_ADDR), before the chat's port opens so
     // that a scrape sees the whole life of the process.

@@ -1,6 +1,7 @@
 #include "app/app.hpp"
 
 #include "db/auth_store.hpp"
+#include "db/oidc_store.hpp"
 #include "mail/smtp_mailer.hpp"
 #include "routes/dispatch.hpp"
 #include "routes/responses.hpp"
@@ -36,6 +37,16 @@ std::shared_ptr<realtime::hub> start_realtime_hub(const config& cfg, logger log)
     return std::make_shared<realtime::hub>(database_pool(cfg, "eelchat-hub", 2), std::move(log));
 }
 
+std::shared_ptr<sso::client> make_sso_client(const config& cfg, logger log) {
+    if (!cfg.oidc) return nullptr;
+    sso::client_config c;
+    c.issuer = cfg.oidc->issuer;
+    c.credentials.client_id = cfg.oidc->client_id;
+    c.credentials.client_secret = cfg.oidc->client_secret;
+    c.credentials.redirect_uri = cfg.base_url + "/auth/oidc/callback";
+    return std::make_shared<sso::client>(std::move(c), std::move(log));
+}
+
 std::shared_ptr<feeds::poller> start_feed_poller(const config& cfg, logger log, feeds::poller_options opts) {
     opts.allow_private = cfg.feeds_allow_private;
     opts.user_agent = "eelchat (" + cfg.base_url + ")";
@@ -51,14 +62,15 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
       mailer_(shared_->make_mailer ? shared_->make_mailer(ctx) : mailer_for(ctx, shared_->cfg, shared_->log)),
       pages_(templates_, *shared_->assets),
       subscribers_(shared_->log), settings_{shared_->cfg.base_url, shared_->cfg.trust_proxy,
-                                            shared_->cfg.feeds_allow_private},
-      services_{settings_,    shared_->log,         pool_,           messages_,
-                pages_,       *shared_->assets,     *mailer_,        *shared_->hub,
-                subscribers_, shared_->feeds.get(), *shared_->limits,
-                {},           shared_->draining.get()},
+                                            shared_->cfg.feeds_allow_private, shared_->cfg.email_signin,
+                                            shared_->cfg.oidc ? shared_->cfg.oidc->name : std::string()},
+      services_{settings_,        shared_->log,      pool_,         messages_,    pages_,
+                *shared_->assets, *mailer_,          *shared_->hub, subscribers_, shared_->feeds.get(),
+                *shared_->limits, shared_->sso.get(), {},           shared_->draining.get()},
       housekeeping_timer_(ctx) {
     routes::add_health_routes(router_);
     routes::add_auth_routes(router_);
+    routes::add_sso_routes(router_);
     // Fixed paths first: the router takes the first match, and "/community/new" also fits "/community/:id".
     routes::add_community_routes(router_);
     routes::add_channel_routes(router_);
@@ -81,6 +93,8 @@ asio::awaitable<void> app::housekeeping() {
         } else {
             shared_->log.warn("housekeeping_failed", {{"error", removed.error().message()}});
         }
+        auto stale = co_await db::delete_stale_oidc_logins(pool_);
+        if (!stale) shared_->log.warn("housekeeping_failed", {{"error", stale.error().message()}});
     }
 }
 

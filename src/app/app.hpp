@@ -19,6 +19,7 @@
 #include "render/templates.hpp"
 #include "routes/context.hpp"
 #include "routes/router.hpp"
+#include "sso/client.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -38,6 +39,9 @@ struct shared_state {
     std::shared_ptr<realtime::hub> hub = {};
     // The process's feed poller; may be empty (then a new subscription waits for another instance's poll).
     std::shared_ptr<feeds::poller> feeds = {};
+    // The single sign-on client (provider metadata and keys, cached for the process); empty without
+    // OIDC_ISSUER.
+    std::shared_ptr<sso::client> sso = {};
     // The limits' counters, for every worker of the process.
     std::shared_ptr<limits::guards> limits = std::make_shared<limits::guards>(cfg.limits);
     // Set by the main thread on SIGTERM (see routes/health.cpp).
@@ -56,7 +60,8 @@ public:
     void shutdown() override;
 
 private:
-    // Hourly: deletes expired sessions, sign-in links and codes, and old rate-limit windows.
+    // Hourly: deletes expired sessions, sign-in links and codes, stale single sign-ons, and old
+    // rate-limit windows.
     boost::asio::awaitable<void> housekeeping();
 
     std::shared_ptr<const shared_state> shared_;
@@ -75,6 +80,8 @@ private:
 
 // The process-wide parts, each on a thread of its own, connected as the configuration says.
 std::shared_ptr<realtime::hub> start_realtime_hub(const config& cfg, logger log);
+// The single sign-on client of the configuration's provider; empty when OIDC_ISSUER is not set.
+std::shared_ptr<sso::client> make_sso_client(const config& cfg, logger log);
 // `opts` gives the timing; what the configuration says (FEEDS_ALLOW_PRIVATE, BASE_URL in the user agent)
 // is filled in.
 std::shared_ptr<feeds::poller> start_feed_poller(const config& cfg, logger log,

@@ -44,6 +44,38 @@ bool valid_base_url(std::string_view u) {
     return true;
 }
 
+bool is_loopback_host(std::string_view host) {
+    return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
+}
+
+// The issuer is where eelchat sends people to sign in and whose keys it trusts: https, so that nobody on
+// the path can swap the keys, except on the machine itself (tests, a provider next to eelchat).
+std::optional<std::string> issuer_problem(std::string_view issuer) {
+    std::string_view rest;
+    const bool https = issuer.starts_with("https://");
+    if (https)
+        rest = issuer.substr(8);
+    else if (issuer.starts_with("http://"))
+        rest = issuer.substr(7);
+    else
+        return "must be an https:// URL";
+    if (!valid_base_url(issuer)) return "is not a valid URL";
+    if (issuer.find_first_of("?#") != std::string_view::npos) return "must not have a query or fragment";
+    std::string_view authority = rest.substr(0, rest.find('/'));
+    std::string_view host = authority;
+    if (host.starts_with("[")) {
+        auto close = host.find(']');
+        if (close == std::string_view::npos) return "is not a valid URL";
+        host = host.substr(0, close + 1);
+    } else {
+        host = host.substr(0, host.find(':'));
+    }
+    if (host.empty()) return "is not a valid URL";
+    if (!https && !is_loopback_host(host))
+        return "must be an https:// URL (http:// only for localhost, 127.0.0.1 or [::1])";
+    return std::nullopt;
+}
+
 // The limits, by environment variable. A value of 0 switches a count limit off.
 struct limit_variable {
     const char* name;
@@ -191,6 +223,44 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
                        "[::1]:9464), got \"" +
                        std::string(*v) + "\"");
         c.metrics = std::move(*m);
+    }
+    {
+        auto issuer = get("OIDC_ISSUER");
+        auto client_id = get("OIDC_CLIENT_ID");
+        auto client_secret = get("OIDC_CLIENT_SECRET");
+        if (issuer || client_id || client_secret) {
+            // All three or none: a half-configured provider would fail only when someone tries to sign in.
+            for (auto [name, value] :
+                 {std::pair{"OIDC_ISSUER", issuer}, std::pair{"OIDC_CLIENT_ID", client_id},
+                  std::pair{"OIDC_CLIENT_SECRET", client_secret}})
+                if (!value)
+                    return bad(std::string(name) +
+                               " is not set: single sign-on needs OIDC_ISSUER, OIDC_CLIENT_ID and "
+                               "OIDC_CLIENT_SECRET together");
+            if (auto problem = issuer_problem(*issuer))
+                return bad("OIDC_ISSUER " + *problem + ", got \"" + std::string(*issuer) + "\"");
+            oidc_settings o;
+            o.issuer = std::string(*issuer);
+            o.client_id = std::string(*client_id);
+            o.client_secret = std::string(*client_secret);
+            if (auto v = get("OIDC_NAME")) {
+                if (v->size() > 80 || v->find_first_of("\r\n") != std::string_view::npos)
+                    return bad("OIDC_NAME must be one line of at most 80 characters");
+                o.name = std::string(*v);
+            }
+            c.oidc = std::move(o);
+        } else if (get("OIDC_NAME")) {
+            return bad("OIDC_NAME is set but OIDC_ISSUER is not: single sign-on needs OIDC_ISSUER, "
+                       "OIDC_CLIENT_ID and OIDC_CLIENT_SECRET");
+        }
+    }
+    if (auto v = get("EMAIL_SIGNIN")) {
+        if (*v != "on" && *v != "off")
+            return bad("EMAIL_SIGNIN must be on or off, got \"" + std::string(*v) + "\"");
+        c.email_signin = *v == "on";
+        if (!c.email_signin && !c.oidc)
+            return bad("EMAIL_SIGNIN=off needs single sign-on (OIDC_ISSUER, OIDC_CLIENT_ID, "
+                       "OIDC_CLIENT_SECRET): otherwise nobody could sign in");
     }
     for (const auto& l : limit_variables(c.limits)) {
         auto v = get(l.name);

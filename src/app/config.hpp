@@ -33,6 +33,15 @@ struct metrics_address {
     std::uint16_t port = 0; // 0: any free port (tests)
 };
 
+// Single sign-on with an OpenID Connect provider; set only when OIDC_ISSUER, OIDC_CLIENT_ID and
+// OIDC_CLIENT_SECRET all are.
+struct oidc_settings {
+    std::string issuer;                  // OIDC_ISSUER: https, or http on a loopback host
+    std::string client_id;               // OIDC_CLIENT_ID
+    std::string client_secret;           // OIDC_CLIENT_SECRET
+    std::string name = "single sign-on"; // OIDC_NAME: the button says "Sign in with {name}"
+};
+
 struct config {
     std::string database_url;                   // DATABASE_URL: libpq key=value string or postgres:// URL
     std::string host = "127.0.0.1";             // HOST
@@ -53,6 +62,10 @@ struct config {
     // FEEDS_ALLOW_PRIVATE=1: feeds may live on loopback, private and link-local addresses (local setups,
     // tests). Off by default, so that a community admin cannot make the server fetch its own network.
     bool feeds_allow_private = false;
+    std::optional<oidc_settings> oidc; // set when OIDC_ISSUER is
+    // EMAIL_SIGNIN=off: no emailed links or codes, single sign-on only (refused without OIDC_ISSUER, which
+    // would leave nobody a way in).
+    bool email_signin = true;
     limits::settings limits;                // WS_MAX_PER_USER and the other limits (see limits/settings.hpp)
     std::optional<metrics_address> metrics; // METRICS_ADDR
 };

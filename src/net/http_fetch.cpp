@@ -145,6 +145,16 @@ bool safe_header_value(const std::optional<std::string>& v) {
     return true;
 }
 
+// A header name is a token (RFC 9110 5.6.2): no separators, spaces or control characters.
+bool safe_header_name(std::string_view name) {
+    if (name.empty() || name.size() > 256) return false;
+    for (unsigned char c : name)
+        if (c <= 0x20 || c >= 0x7f ||
+            std::string_view("\"(),/:;<=>?@[\\]{}").find(static_cast<char>(c)) != std::string_view::npos)
+            return false;
+    return true;
+}
+
 std::string lower_trimmed(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
         s.remove_prefix(1);
@@ -186,15 +196,29 @@ template <class Stream>
 asio::awaitable<hop> exchange(Stream& stream, const url& u, const fetch_request& req,
                               const fetch_options& opts, clock_type::time_point deadline) {
     auto& tcp_layer = beast::get_lowest_layer(stream);
-    http::request<http::empty_body> request{http::verb::get, u.target, 11};
+    const bool post = req.body.has_value();
+    http::request<http::string_body> request{post ? http::verb::post : http::verb::get, u.target, 11};
     request.set(http::field::host, u.authority());
     request.set(http::field::user_agent, opts.user_agent);
-    request.set(http::field::accept, "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
-                                     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
+    if (!req.accept.empty())
+        request.set(http::field::accept, req.accept);
+    else
+        request.set(http::field::accept,
+                    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+                    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
     request.set(http::field::accept_encoding, "gzip, deflate");
     request.set(http::field::connection, "close");
-    if (safe_header_value(req.etag)) request.set(http::field::if_none_match, *req.etag);
-    if (safe_header_value(req.last_modified)) request.set(http::field::if_modified_since, *req.last_modified);
+    for (const auto& [name, value] : req.headers)
+        request.set(name, value);
+    if (post) {
+        request.set(http::field::content_type, req.content_type);
+        request.body() = *req.body;
+        request.prepare_payload();
+    } else {
+        if (safe_header_value(req.etag)) request.set(http::field::if_none_match, *req.etag);
+        if (safe_header_value(req.last_modified))
+            request.set(http::field::if_modified_since, *req.last_modified);
+    }
 
     error_code ec;
     arm(tcp_layer, opts.read_timeout, deadline);
@@ -328,6 +352,11 @@ asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, ssl::context& tls,
                                     fetch_options opts) {
     auto first = parse_url(req.url);
     if (!first) co_return url_failure(first.error(), "the feed address");
+    for (const auto& [name, value] : req.headers)
+        if (!safe_header_name(name) || !safe_header_value(value))
+            co_return failure(fetch_errc::bad_url, "a request header is not valid");
+    if (req.body && !safe_header_value(req.content_type))
+        co_return failure(fetch_errc::bad_url, "the request's content type is not valid");
     const auto deadline = clock_type::now() + opts.total_timeout;
     url current = std::move(*first);
     for (int redirects = 0;; ++redirects) {
@@ -337,6 +366,9 @@ asio::awaitable<fetch_result> fetch(asio::any_io_executor ex, ssl::context& tls,
             h.response.final_url = current.to_string();
             co_return std::move(h.response);
         }
+        if (req.body)
+            co_return failure(fetch_errc::protocol_error,
+                              "the server answered the POST with a redirect, which is not followed");
         if (redirects >= opts.max_redirects)
             co_return failure(fetch_errc::too_many_redirects,
                               "more than " + std::to_string(opts.max_redirects) + " redirects");

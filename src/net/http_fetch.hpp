@@ -1,4 +1,5 @@
-// An HTTP(S) GET client for fetching feeds from URLs that untrusted users supply.
+// An HTTP(S) client for fetching feeds from URLs that untrusted users supply (GET), and for the few POSTs
+// eelchat makes to servers its administrator configured (the single sign-on provider's token endpoint).
 //
 // Safety: every address a host resolves to (for the first request and for each redirect) must pass
 // is_public_address unless allow_private is set, and the connection goes only to the addresses that were
@@ -25,6 +26,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace eelchat::net {
 
@@ -32,6 +35,14 @@ struct fetch_request {
     std::string url;
     std::optional<std::string> etag;          // sent as If-None-Match
     std::optional<std::string> last_modified; // sent as If-Modified-Since
+    // Set: the request is a POST of this body with `content_type`. A POST follows no redirect (its body
+    // would go to wherever the server points) and sends no conditional headers.
+    std::optional<std::string> body;
+    std::string content_type;
+    std::string accept; // empty: the feed formats
+    // More request headers (Authorization, ...). A name or value with a control character is a bug: the
+    // request is refused with bad_url rather than sent.
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct fetch_options {
@@ -89,7 +100,8 @@ struct fetch_response {
 
 using fetch_result = boost::system::result<fetch_response, fetch_error>;
 
-// GETs req.url, following up to opts.max_redirects redirects (301, 302, 303, 307, 308). Sends
+// GETs req.url (or POSTs req.body, without following redirects), following up to opts.max_redirects
+// redirects (301, 302, 303, 307, 308). Sends
 // If-None-Match / If-Modified-Since when known, Accept-Encoding gzip and deflate, Connection: close.
 // Completes with the response or a fetch_error; never throws for network or server behaviour.
 // Cancellation: none beyond the timeouts in opts; `tls` must outlive the operation.

@@ -3,6 +3,8 @@
 // client out of allowance cannot spend anyone else's; then per address from that client, and per address
 // in all, which a browser that signed in to the address before is not held to (limits/settings.hpp).
 // Wrong codes are counted per address over a day, so the six digits cannot be worn down code by code.
+// With EMAIL_SIGNIN=off none of this exists: the pages show only single sign-on (routes/sso_routes.cpp)
+// and every emailed-sign-in route is refused, so a link or code cannot be had by calling it directly.
 #include "core/crypto.hpp"
 #include "core/text.hpp"
 #include "db/auth_store.hpp"
@@ -75,8 +77,12 @@ asio::awaitable<net::http_response> auth_page(request_context& ctx, std::string_
     auto s = co_await ensure_session(ctx);
     if (!s) co_return database_failure(ctx, s.error());
     d.set("csrf", (*s)->csrf_token);
-    auto notice = console_notice(ctx);
-    if (!notice.empty()) d.set("console_mail", notice);
+    if (ctx.svc.sso) d.set("sso_name", ctx.svc.cfg.sso_name);
+    if (ctx.svc.cfg.email_signin) {
+        d.set("email_signin", true);
+        auto notice = console_notice(ctx);
+        if (!notice.empty()) d.set("console_mail", notice);
+    }
     co_return html_response(http::status::ok,
                             ctx.svc.pages.page("eelchat", name, std::move(d), (*s)->csrf_token));
 }
@@ -107,12 +113,9 @@ asio::awaitable<db::result<std::string>> guess_bucket(request_context& ctx, cons
 }
 
 asio::awaitable<net::http_response> finish_sign_in(request_context& ctx, const std::string& email) {
-    auto user_id = co_await db::upsert_user(ctx.svc.db, email);
+    auto user_id = co_await sign_in_as(ctx, email);
     if (!user_id) co_return database_failure(ctx, user_id.error());
-    signed_in_user user{*user_id, email, std::nullopt}; // named: see tests/lint/coawait_braces.sh
-    auto started = co_await start_signed_in_session(ctx, std::move(user));
-    if (!started) co_return database_failure(ctx, started.error());
-    ctx.svc.log.info("signed_in", {{"id", ctx.info.id}, {"user", *user_id}});
+    ctx.svc.log.info("signed_in", {{"id", ctx.info.id}, {"user", *user_id}, {"method", "email"}});
     co_return redirect_response("/app");
 }
 
@@ -221,6 +224,25 @@ asio::awaitable<net::http_response> verify_code(request_context& ctx) {
     co_return redirect_response(back + "invalid-code");
 }
 
+// The answer to an emailed-sign-in route when EMAIL_SIGNIN=off.
+net::http_response email_signin_off(request_context& ctx) {
+    return html_response(
+        http::status::forbidden,
+        ctx.svc.pages.message("eelchat", "Sign-in by email is off",
+                              "This server does not send sign-in links or codes. Sign in with " +
+                                  ctx.svc.cfg.sso_name + " instead."));
+}
+
+// Wraps a handler of the emailed sign-in (a lambda without captures): refused when EMAIL_SIGNIN=off. The
+// wrapper captures nothing either, so no coroutine frame points into a closure.
+template <class Handler> auto email_only(Handler) {
+    return [](request_context& ctx) -> asio::awaitable<net::http_response> {
+        if (!ctx.svc.cfg.email_signin) co_return email_signin_off(ctx);
+        Handler handler;
+        co_return co_await handler(ctx);
+    };
+}
+
 // Pages for visitors; a signed-in browser goes straight to the app.
 asio::awaitable<std::optional<net::http_response>> redirect_if_signed_in(request_context& ctx) {
     auto s = co_await load_session(ctx);
@@ -247,43 +269,49 @@ void add_auth_routes(router& r) {
         if (auto e = q.get("email")) d.set("email", std::string(*e));
         co_return co_await auth_page(ctx, "signin", std::move(d));
     });
-    r.add(http::verb::get, "/link-sent", [](request_context& ctx) -> asio::awaitable<net::http_response> {
-        render::data d;
-        d.set("email", std::string(query_of(ctx).get("email").value_or("")));
-        co_return co_await auth_page(ctx, "link_sent", std::move(d));
-    });
-    r.add(http::verb::get, "/verify-code", [](request_context& ctx) -> asio::awaitable<net::http_response> {
-        auto q = query_of(ctx);
-        auto email = text::normalize_email(q.get("email").value_or(""));
-        if (!email) co_return redirect_response("/signin?error=invalid-email");
-        render::data d;
-        d.set("email", *email);
-        if (auto e = q.get("error")) d.set("error", std::string(error_message(*e)));
-        co_return co_await auth_page(ctx, "verify_code", std::move(d));
-    });
-    r.add(http::verb::get, "/verify-link", [](request_context& ctx) -> asio::awaitable<net::http_response> {
-        auto q = query_of(ctx);
-        std::string token(q.get("token").value_or(""));
-        if (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos)
-            co_return redirect_response("/signin?error=invalid-link");
-        render::data d;
-        d.set("token", token);
-        if (auto e = q.get("error")) d.set("error", std::string(error_message(*e)));
-        co_return co_await auth_page(ctx, "verify_link", std::move(d));
-    });
+    r.add(http::verb::get, "/link-sent",
+          email_only([](request_context& ctx) -> asio::awaitable<net::http_response> {
+              render::data d;
+              d.set("email", std::string(query_of(ctx).get("email").value_or("")));
+              co_return co_await auth_page(ctx, "link_sent", std::move(d));
+          }));
+    r.add(http::verb::get, "/verify-code",
+          email_only([](request_context& ctx) -> asio::awaitable<net::http_response> {
+              auto q = query_of(ctx);
+              auto email = text::normalize_email(q.get("email").value_or(""));
+              if (!email) co_return redirect_response("/signin?error=invalid-email");
+              render::data d;
+              d.set("email", *email);
+              if (auto e = q.get("error")) d.set("error", std::string(error_message(*e)));
+              co_return co_await auth_page(ctx, "verify_code", std::move(d));
+          }));
+    r.add(http::verb::get, "/verify-link",
+          email_only([](request_context& ctx) -> asio::awaitable<net::http_response> {
+              auto q = query_of(ctx);
+              std::string token(q.get("token").value_or(""));
+              if (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos)
+                  co_return redirect_response("/signin?error=invalid-link");
+              render::data d;
+              d.set("token", token);
+              if (auto e = q.get("error")) d.set("error", std::string(error_message(*e)));
+              co_return co_await auth_page(ctx, "verify_link", std::move(d));
+          }));
     r.add(http::verb::get, "/auth/verify-link/:token",
-          [](request_context& ctx) -> asio::awaitable<net::http_response> {
+          email_only([](request_context& ctx) -> asio::awaitable<net::http_response> {
               co_return co_await verify_link(ctx, std::string(ctx.params.get("token")), std::string());
-          });
+          }));
     r.add(http::verb::post, "/auth/verify-link",
-          [](request_context& ctx) -> asio::awaitable<net::http_response> {
+          email_only([](request_context& ctx) -> asio::awaitable<net::http_response> {
               std::string email = field(ctx, "email");
               if (email.empty()) email = " "; // a blank answer is still an answer from the form
               co_return co_await verify_link(ctx, field(ctx, "token"), std::move(email));
-          });
-    r.add(http::verb::post, "/auth/send-link", [](request_context& ctx) { return send_link(ctx); });
-    r.add(http::verb::post, "/auth/send-code", [](request_context& ctx) { return send_code(ctx); });
-    r.add(http::verb::post, "/auth/verify-code", [](request_context& ctx) { return verify_code(ctx); });
+          }));
+    r.add(http::verb::post, "/auth/send-link",
+          email_only([](request_context& ctx) { return send_link(ctx); }));
+    r.add(http::verb::post, "/auth/send-code",
+          email_only([](request_context& ctx) { return send_code(ctx); }));
+    r.add(http::verb::post, "/auth/verify-code",
+          email_only([](request_context& ctx) { return verify_code(ctx); }));
     r.add(http::verb::post, "/auth/signout", [](request_context& ctx) -> asio::awaitable<net::http_response> {
         auto ended = co_await end_session(ctx);
         if (!ended) co_return database_failure(ctx, ended.error());

@@ -28,6 +28,9 @@ class mailer;
 namespace eelchat::limits {
 struct guards;
 }
+namespace eelchat::sso {
+class client;
+}
 namespace eelchat::render {
 class asset_store;
 class page_renderer;
@@ -42,6 +45,8 @@ struct settings {
     std::string base_url;             // BASE_URL, no trailing slash: links in emails, the WebSocket Origin
     bool trust_proxy = false;         // TRUST_PROXY=1: the client address from X-Forwarded-For
     bool feeds_allow_private = false; // FEEDS_ALLOW_PRIVATE=1: /subscribe accepts non-public hosts
+    bool email_signin = true;         // EMAIL_SIGNIN=off: no emailed links or codes
+    std::string sso_name;             // OIDC_NAME, when single sign-on is configured
 };
 
 // The per-worker services handlers use. Everything here lives on the worker's thread.
@@ -57,6 +62,7 @@ struct services {
     realtime::subscriber_registry& subscribers; // this worker's WebSocket subscribers
     feeds::poller* feeds;                       // process-wide, thread-safe wake(); may be null
     limits::guards& limits;                     // process-wide, thread-safe
+    sso::client* sso;                           // process-wide, thread-safe; null without OIDC_ISSUER
     std::string browser_key = {};               // server_keys 'browser', loaded on first use
     // Set from SIGTERM on: /readyz answers 503 so a load balancer stops sending new traffic here.
     const std::atomic<bool>* draining = nullptr;

@@ -11,6 +11,8 @@ namespace eelchat::routes {
 void add_health_routes(router& r);
 // The landing page and passwordless sign-in (routes/auth_routes.cpp).
 void add_auth_routes(router& r);
+// Single sign-on with the OIDC_ISSUER provider: start and callback (routes/sso_routes.cpp).
+void add_sso_routes(router& r);
 // The signed-in app: home, channel pages, history, posting, profile (routes/chat_routes.cpp).
 void add_chat_routes(router& r);
 // Communities: create, join, rename, members and moderation (routes/community_routes.cpp).

@@ -103,6 +103,15 @@ asio::awaitable<db::result<void>> start_signed_in_session(request_context& ctx, 
     co_return db::result<void>();
 }
 
+asio::awaitable<db::result<std::string>> sign_in_as(request_context& ctx, std::string email) {
+    auto user_id = co_await db::upsert_user(ctx.svc.db, email);
+    if (!user_id) co_return user_id;
+    signed_in_user user{*user_id, std::move(email), std::nullopt}; // named: see tests/lint/coawait_braces.sh
+    auto started = co_await start_signed_in_session(ctx, std::move(user));
+    if (!started) co_return db::failure<std::string>(started.error());
+    co_return user_id;
+}
+
 asio::awaitable<db::result<void>> end_session(request_context& ctx) {
     auto s = co_await load_session(ctx);
     if (!s) co_return s.error();

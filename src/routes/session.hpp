@@ -37,6 +37,9 @@ boost::asio::awaitable<db::result<session_state*>> load_session(request_context&
 boost::asio::awaitable<db::result<session_state*>> ensure_session(request_context& ctx);
 // Signs the browser in as `user`: the old session is dropped and a new token issued (no fixation).
 boost::asio::awaitable<db::result<void>> start_signed_in_session(request_context& ctx, signed_in_user user);
+// Signs the browser in as the owner of `email` (normalised), creating the user on a first sign-in: what
+// every way of signing in ends with once it has proven the address. Completes with the user id.
+boost::asio::awaitable<db::result<std::string>> sign_in_as(request_context& ctx, std::string email);
 // Ends the session and clears the cookie.
 boost::asio::awaitable<db::result<void>> end_session(request_context& ctx);
 

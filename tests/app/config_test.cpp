@@ -142,3 +142,73 @@ TEST_CASE("METRICS_ADDR is off by default and takes an IPv4 or bracketed IPv6 ho
     CHECK_FALSE(parse_metrics_address(":9464"));
     CHECK_FALSE(parse_metrics_address("127.0.0.1:"));
 }
+
+TEST_CASE("single sign-on needs issuer, client id and secret together", "[unit][config]") {
+    const std::map<std::string, std::string> full = {{"DATABASE_URL", "dbname=x"},
+                                                     {"OIDC_ISSUER", "https://id.example.org/realms/a"},
+                                                     {"OIDC_CLIENT_ID", "eelchat"},
+                                                     {"OIDC_CLIENT_SECRET", "s3cret"}};
+    auto c = parse_config(env(full), 1);
+    REQUIRE(c.has_value());
+    REQUIRE(c->oidc);
+    CHECK(c->oidc->issuer == "https://id.example.org/realms/a");
+    CHECK(c->oidc->client_id == "eelchat");
+    CHECK(c->oidc->client_secret == "s3cret");
+    CHECK(c->oidc->name == "single sign-on");
+    CHECK(c->email_signin);
+
+    auto none = parse_config(env({{"DATABASE_URL", "dbname=x"}}), 1);
+    REQUIRE(none.has_value());
+    CHECK_FALSE(none->oidc);
+
+    for (const char* missing : {"OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"}) {
+        auto partial = full;
+        partial.erase(missing);
+        auto p = parse_config(env(partial), 1);
+        REQUIRE_FALSE(p.has_value());
+        CHECK(p.error().message.starts_with(std::string(missing) + " is not set"));
+    }
+
+    auto named = full;
+    named["OIDC_NAME"] = "Acme ID";
+    auto n = parse_config(env(named), 1);
+    REQUIRE(n.has_value());
+    CHECK(n->oidc->name == "Acme ID");
+}
+
+TEST_CASE("the issuer must be https except on a loopback host", "[unit][config]") {
+    auto with_issuer = [](std::string issuer) {
+        return parse_config(env({{"DATABASE_URL", "dbname=x"},
+                                 {"OIDC_ISSUER", issuer},
+                                 {"OIDC_CLIENT_ID", "c"},
+                                 {"OIDC_CLIENT_SECRET", "s"}}),
+                            1);
+    };
+    CHECK(with_issuer("http://localhost:9000").has_value());
+    CHECK(with_issuer("http://127.0.0.1:9000/oidc").has_value());
+    CHECK(with_issuer("http://[::1]:9000").has_value());
+    CHECK(with_issuer("https://login.example.org").has_value());
+    for (const char* bad : {"http://login.example.org", "http://localhost.example.org", "ftp://x",
+                            "login.example.org", "https://", "https://a.example/?x=1", "http://127.0.0.2"}) {
+        auto r = with_issuer(bad);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().message.starts_with("OIDC_ISSUER "));
+    }
+}
+
+TEST_CASE("EMAIL_SIGNIN=off is allowed only with single sign-on", "[unit][config]") {
+    auto off = parse_config(env({{"DATABASE_URL", "dbname=x"}, {"EMAIL_SIGNIN", "off"}}), 1);
+    REQUIRE_FALSE(off.has_value());
+    CHECK(off.error().message.starts_with("EMAIL_SIGNIN=off needs single sign-on"));
+    auto bad = parse_config(env({{"DATABASE_URL", "dbname=x"}, {"EMAIL_SIGNIN", "no"}}), 1);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().message.starts_with("EMAIL_SIGNIN must be on or off"));
+    auto sso_only = parse_config(env({{"DATABASE_URL", "dbname=x"},
+                                      {"EMAIL_SIGNIN", "off"},
+                                      {"OIDC_ISSUER", "https://id.example.org"},
+                                      {"OIDC_CLIENT_ID", "c"},
+                                      {"OIDC_CLIENT_SECRET", "s"}}),
+                                 1);
+    REQUIRE(sso_only.has_value());
+    CHECK_FALSE(sso_only->email_signin);
+}

@@ -30,4 +30,7 @@ check "SMTP_PASSWORD" DATABASE_URL=postgresql://localhost/x SMTP_HOST=mail.examp
 check "only over TLS" DATABASE_URL=postgresql://localhost/x SMTP_HOST=mail.example.org MAIL_FROM=e@example.org SMTP_USER=u SMTP_PASSWORD=p SMTP_TLS=off
 check "METRICS_ADDR must be host:port" DATABASE_URL=postgresql://localhost/x METRICS_ADDR=9464
 check "WS_MAX_PER_USER must be a number" DATABASE_URL=postgresql://localhost/x WS_MAX_PER_USER=lots
+check "OIDC_CLIENT_SECRET is not set" DATABASE_URL=postgresql://localhost/x OIDC_ISSUER=https://id.example.org OIDC_CLIENT_ID=eelchat
+check "OIDC_ISSUER must be an https" DATABASE_URL=postgresql://localhost/x OIDC_ISSUER=http://id.example.org OIDC_CLIENT_ID=c OIDC_CLIENT_SECRET=s
+check "EMAIL_SIGNIN=off needs single sign-on" DATABASE_URL=postgresql://localhost/x EMAIL_SIGNIN=off
 exit $fail

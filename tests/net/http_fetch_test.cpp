@@ -407,3 +407,31 @@ TEST_CASE("HTTPS fails for an untrusted certificate or one for another host", "[
     CHECK(failure_of(fetch_tls(other.url("/rss2.xml"), trusts_other)).reason == net::fetch_errc::tls_error);
     CHECK(other.hits("/rss2.xml") == 0);
 }
+
+TEST_CASE("a POST sends its body, content type and headers and follows no redirect", "[unit][fetch]") {
+    test::feed_server srv;
+    srv.set_body("/token", R"({"ok":true})", "application/json");
+    net::fetch_request req;
+    req.url = srv.url("/token");
+    req.body = "grant_type=authorization_code&code=abc";
+    req.content_type = "application/x-www-form-urlencoded";
+    req.accept = "application/json";
+    req.headers.emplace_back("Authorization", "Basic YTpi");
+    const auto res = response_of(fetch(req));
+    CHECK(res.body == R"({"ok":true})");
+    CHECK(srv.last_header("/token", ":method") == "POST");
+    CHECK(srv.last_header("/token", ":body") == "grant_type=authorization_code&code=abc");
+    CHECK(srv.last_header("/token", "content-type") == "application/x-www-form-urlencoded");
+    CHECK(srv.last_header("/token", "content-length") == "38");
+    CHECK(srv.last_header("/token", "accept") == "application/json");
+    CHECK(srv.last_header("/token", "authorization") == "Basic YTpi");
+
+    req.url = srv.url("/redirect/1");
+    const auto e = failure_of(fetch(req));
+    CHECK(e.reason == net::fetch_errc::protocol_error);
+    CHECK(srv.hits("/rss2.xml") == 0);
+
+    req.url = srv.url("/token");
+    req.headers.emplace_back("X-Bad", "a\r\nInjected: 1");
+    CHECK(failure_of(fetch(req)).reason == net::fetch_errc::bad_url);
+}

@@ -176,6 +176,9 @@ struct feed_server::impl {
             headers.clear();
             for (const auto& f : req)
                 headers[lower(f.name_string())] = std::string(f.value());
+            // Pseudo-headers, so POST tests can see what was sent.
+            headers[":method"] = std::string(req.method_string());
+            headers[":body"] = req.body();
             if (auto it = bodies.find(path); it != bodies.end()) body = it->second;
             if (auto it = redirects.find(path); it != redirects.end()) moved = it->second;
         }

@@ -51,7 +51,8 @@ public:
 
     // How many requests arrived for `path` (the target without its query).
     std::size_t hits(std::string_view path) const;
-    // The value of header `name` (case-insensitive) in the last request for `path`, if any.
+    // The value of header `name` (case-insensitive) in the last request for `path`, if any; ":method" and
+    // ":body" give the request's method and body.
     std::optional<std::string> last_header(std::string_view path, std::string_view name) const;
 
     // The contents of tests/fixtures/feeds/<name>.
