@@ -1,5 +1,7 @@
 #include "clients.hpp"
 
+#include "core/text.hpp"
+
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -187,28 +189,9 @@ asio::awaitable<unsigned> http_client::send(const std::string& request, error_co
     co_return res.result_int();
 }
 
-std::string form_encode(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size() + 16);
-    for (unsigned char c : s) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else if (c == ' ') {
-            out += '+';
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
-
 std::string format_post(const std::string& host_header, const std::string& path, const std::string& cookie,
                         const std::string& csrf, std::string_view text, std::string_view client_id) {
-    std::string body = "text=" + form_encode(text) + "&client_id=" + std::string(client_id) +
+    std::string body = "text=" + eelchat::text::form_encode(text) + "&client_id=" + std::string(client_id) +
                        "&__anti-forgery-token=" + csrf;
     std::string r;
     r.reserve(300 + path.size() + body.size());

@@ -107,7 +107,4 @@ std::string format_post(const std::string& host_header, const std::string& path,
                         const std::string& csrf, std::string_view text, std::string_view client_id);
 std::string format_get(const std::string& host_header, const std::string& target, const std::string& cookie);
 
-// application/x-www-form-urlencoded value encoding.
-std::string form_encode(std::string_view s);
-
 } // namespace eelbench

@@ -54,6 +54,10 @@ std::optional<std::string> clean_display_name(std::string_view s);
 // The same rules for any one-line name: 1..max_chars code points (community and channel names, topics).
 std::optional<std::string> clean_line(std::string_view s, std::size_t max_chars);
 
+// Encodes a value for an application/x-www-form-urlencoded body or query (RFC 3986 unreserved characters
+// as they are, space as '+', every other byte as %XX).
+std::string form_encode(std::string_view s);
+
 // Whether a (clean) display name reads as one of the names eelchat shows for others than members:
 // "System", "eelchat", "Admin", "Administrator", "Moderator", "Former member", or "User" followed by
 // hex digits (a member without a name). Compared without case, spaces and punctuation, and with the

@@ -1,6 +1,7 @@
 #include "sso/flow.hpp"
 
 #include "core/crypto.hpp"
+#include "core/text.hpp"
 #include "sso/jose.hpp"
 
 #include <boost/json/parse.hpp>
@@ -52,32 +53,15 @@ std::string pkce_challenge(std::string_view verifier) {
     return base64url_encode(sha256_raw(verifier));
 }
 
-std::string form_encode(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '.' || c == '_' || c == '~') {
-            out += static_cast<char>(c);
-        } else if (c == ' ') {
-            out += '+';
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 0xf];
-        }
-    }
-    return out;
-}
-
 std::string authorization_url(const provider_metadata& m, const client_credentials& c,
                               const login_secrets& s) {
     std::string u = m.authorization_endpoint;
     u += u.find('?') == std::string::npos ? '?' : '&';
-    u += "response_type=code&scope=" + form_encode("openid email") +
-         "&client_id=" + form_encode(c.client_id) + "&redirect_uri=" + form_encode(c.redirect_uri) +
-         "&state=" + form_encode(s.state) + "&nonce=" + form_encode(s.nonce) +
-         "&code_challenge=" + pkce_challenge(s.verifier) + "&code_challenge_method=S256";
+    u += "response_type=code&scope=" + text::form_encode("openid email") +
+         "&client_id=" + text::form_encode(c.client_id) +
+         "&redirect_uri=" + text::form_encode(c.redirect_uri) + "&state=" + text::form_encode(s.state) +
+         "&nonce=" + text::form_encode(s.nonce) + "&code_challenge=" + pkce_challenge(s.verifier) +
+         "&code_challenge_method=S256";
     return u;
 }
 
@@ -87,15 +71,16 @@ net::fetch_request token_request(const provider_metadata& m, const client_creden
     req.url = m.token_endpoint;
     req.content_type = "application/x-www-form-urlencoded";
     req.accept = "application/json";
-    std::string body = "grant_type=authorization_code&code=" + form_encode(code) +
-                       "&redirect_uri=" + form_encode(c.redirect_uri) +
-                       "&code_verifier=" + form_encode(verifier);
+    std::string body = "grant_type=authorization_code&code=" + text::form_encode(code) +
+                       "&redirect_uri=" + text::form_encode(c.redirect_uri) +
+                       "&code_verifier=" + text::form_encode(verifier);
     if (auth == client_auth::secret_basic) {
         // RFC 6749 2.3.1: the id and secret are form-encoded before they are joined and base64-encoded.
-        req.headers.emplace_back("Authorization", "Basic " + base64(form_encode(c.client_id) + ":" +
-                                                                    form_encode(c.client_secret)));
+        req.headers.emplace_back("Authorization", "Basic " + base64(text::form_encode(c.client_id) + ":" +
+                                                                    text::form_encode(c.client_secret)));
     } else {
-        body += "&client_id=" + form_encode(c.client_id) + "&client_secret=" + form_encode(c.client_secret);
+        body += "&client_id=" + text::form_encode(c.client_id) +
+                "&client_secret=" + text::form_encode(c.client_secret);
     }
     req.body = std::move(body);
     return req;

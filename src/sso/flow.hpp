@@ -32,9 +32,6 @@ login_secrets new_login_secrets();
 // BASE64URL(SHA-256(verifier)), the S256 code_challenge of RFC 7636 4.2.
 std::string pkce_challenge(std::string_view verifier);
 
-// application/x-www-form-urlencoded escaping of one name or value (RFC 6749 appendix B).
-std::string form_encode(std::string_view s);
-
 // The provider's authorization endpoint with response_type=code, scope "openid email", the client,
 // redirect_uri, state, nonce and the S256 challenge (appended with & when the endpoint has a query).
 std::string authorization_url(const provider_metadata& m, const client_credentials& c,

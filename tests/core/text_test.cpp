@@ -240,3 +240,9 @@ TEST_CASE("display names that read as the system or a nameless member are reserv
     for (const char* name : {"Systems Team", "Ada", "Userland", "User Fox", "Sysadmin Sam", "Admiral"})
         CHECK_FALSE(is_reserved_display_name(name));
 }
+
+TEST_CASE("form values keep unreserved characters and encode the rest", "[unit][text]") {
+    CHECK(form_encode("aZ09-._~") == "aZ09-._~");
+    CHECK(form_encode("a b&c=d/é") == "a+b%26c%3Dd%2F%C3%A9");
+    CHECK(form_encode("") == "");
+}
