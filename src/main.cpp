@@ -87,22 +87,22 @@ void log_config(const logger& log, const config& cfg) {
     std::string db;
     for (const auto& [k, v] : describe_conninfo(cfg.database_url))
         db += (db.empty() ? "" : " ") + k + "=" + v;
-    log.info("config", {{"version", EELCHAT_VERSION},
-                        {"host", cfg.host},
-                        {"port", cfg.port},
-                        {"base_url", cfg.base_url},
-                        {"threads", cfg.threads},
-                        {"database", db},
-                        {"db_pool_size", cfg.db_pool_size},
-                        {"db_timeout_ms", cfg.db_timeout.count()},
-                        {"assets_dir", cfg.assets_dir},
-                        {"shutdown_grace_ms", cfg.shutdown_grace.count()},
-                        {"shutdown_drain_ms", cfg.shutdown_drain.count()},
-                        {"metrics_addr", cfg.metrics ? cfg.metrics->host + ":" + std::to_string(cfg.metrics->port)
-                                                     : std::string("off")},
-                        {"oidc_issuer", cfg.oidc ? cfg.oidc->issuer : std::string("(none)")},
-                        {"email_signin", cfg.email_signin ? "on" : "off"}});
-
+    log.info("config",
+             {{"version", EELCHAT_VERSION},
+              {"host", cfg.host},
+              {"port", cfg.port},
+              {"base_url", cfg.base_url},
+              {"threads", cfg.threads},
+              {"database", db},
+              {"db_pool_size", cfg.db_pool_size},
+              {"db_timeout_ms", cfg.db_timeout.count()},
+              {"assets_dir", cfg.assets_dir},
+              {"shutdown_grace_ms", cfg.shutdown_grace.count()},
+              {"shutdown_drain_ms", cfg.shutdown_drain.count()},
+              {"metrics_addr", cfg.metrics ? cfg.metrics->host + ":" + std::to_string(cfg.metrics->port)
+                                           : std::string("off")},
+              {"oidc_issuer", cfg.oidc ? cfg.oidc->issuer : std::string("(none)")},
+              {"email_signin", cfg.email_signin ? "on" : "off"}});
 }
 
 // Every websocket is an open file: raise the soft limit to the hard one (often 1,024 against 20,000 or

@@ -64,9 +64,20 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
       subscribers_(shared_->log), settings_{shared_->cfg.base_url, shared_->cfg.trust_proxy,
                                             shared_->cfg.feeds_allow_private, shared_->cfg.email_signin,
                                             shared_->cfg.oidc ? shared_->cfg.oidc->name : std::string()},
-      services_{settings_,        shared_->log,      pool_,         messages_,    pages_,
-                *shared_->assets, *mailer_,          *shared_->hub, subscribers_, shared_->feeds.get(),
-                *shared_->limits, shared_->sso.get(), {},           shared_->draining.get()},
+      services_{settings_,
+                shared_->log,
+                pool_,
+                messages_,
+                pages_,
+                *shared_->assets,
+                *mailer_,
+                *shared_->hub,
+                subscribers_,
+                shared_->feeds.get(),
+                *shared_->limits,
+                shared_->sso.get(),
+                {},
+                shared_->draining.get()},
       housekeeping_timer_(ctx) {
     routes::add_health_routes(router_);
     routes::add_auth_routes(router_);
