@@ -40,6 +40,10 @@ void random_bytes(std::span<std::byte> out) {
     }
 }
 
+bool is_token(std::string_view s) {
+    return s.size() == 64 && s.find_first_not_of(hex_digits) == std::string_view::npos;
+}
+
 std::string random_token() {
     std::array<std::byte, 32> buf;
     random_bytes(buf);

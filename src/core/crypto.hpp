@@ -17,6 +17,9 @@ void random_bytes(std::span<std::byte> out);
 
 // 256 random bits as 64 lowercase hex characters: session tokens, link tokens, CSRF tokens.
 std::string random_token();
+// Whether `s` has the shape random_token() gives (64 lowercase hex characters): what a client sends back
+// as a token is checked before it goes anywhere near the database.
+bool is_token(std::string_view s);
 
 // Six decimal digits, uniform over 000000..999999, for codes a person types.
 std::string random_code6();

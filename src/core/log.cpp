@@ -147,6 +147,24 @@ void append_json_string(std::string& out, std::string_view v) {
     out += '"';
 }
 
+// A field's value that is not text, as both formats write it; JSON has no NaN or infinity, so there a
+// double that is not finite becomes null.
+void append_scalar(std::string& out, const log_field::value_type& value, bool json) {
+    if (const auto* b = std::get_if<bool>(&value)) {
+        out += *b ? "true" : "false";
+    } else if (const auto* d = std::get_if<double>(&value)) {
+        if (json && !std::isfinite(*d)) {
+            out += "null";
+            return;
+        }
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.3f", *d);
+        out += buf;
+    } else if (const auto* i = std::get_if<std::int64_t>(&value)) {
+        out += std::to_string(*i);
+    }
+}
+
 } // namespace
 
 std::string format_json_log_line(log_level level, std::string_view event,
@@ -163,26 +181,10 @@ std::string format_json_log_line(log_level level, std::string_view event,
         line += ',';
         append_json_string(line, f.key);
         line += ':';
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, std::string_view>) {
-                    append_json_string(line, v);
-                } else if constexpr (std::is_same_v<V, bool>) {
-                    line += v ? "true" : "false";
-                } else if constexpr (std::is_same_v<V, double>) {
-                    if (!std::isfinite(v)) {
-                        line += "null";
-                        return;
-                    }
-                    char buf[32];
-                    std::snprintf(buf, sizeof buf, "%.3f", v);
-                    line += buf;
-                } else {
-                    line += std::to_string(v);
-                }
-            },
-            f.value);
+        if (const auto* text = std::get_if<std::string_view>(&f.value))
+            append_json_string(line, *text);
+        else
+            append_scalar(line, f.value, true);
     }
     line += '}';
     return line;
@@ -202,22 +204,10 @@ std::string format_log_line(log_level level, std::string_view event,
         line += ' ';
         line += f.key;
         line += '=';
-        std::visit(
-            [&](const auto& v) {
-                using V = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<V, std::string_view>) {
-                    append_value(line, v);
-                } else if constexpr (std::is_same_v<V, bool>) {
-                    line += v ? "true" : "false";
-                } else if constexpr (std::is_same_v<V, double>) {
-                    char buf[32];
-                    std::snprintf(buf, sizeof buf, "%.3f", v);
-                    line += buf;
-                } else {
-                    line += std::to_string(v);
-                }
-            },
-            f.value);
+        if (const auto* text = std::get_if<std::string_view>(&f.value))
+            append_value(line, *text);
+        else
+            append_scalar(line, f.value, false);
     }
     return line;
 }

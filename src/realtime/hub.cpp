@@ -16,7 +16,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
-#include <charconv>
 #include <unordered_map>
 
 namespace eelchat::realtime {
@@ -38,13 +37,6 @@ auto& delivery_lag = metrics::global()
                                      "subscribers of the channel.",
                                      metrics::latency_buckets)
                          .get();
-
-std::optional<std::int64_t> parse_int64(std::string_view s) {
-    std::int64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-    return v;
-}
 
 // Both clocks are wall clocks (PostgreSQL's and ours): on another host, skew shifts the figures; a
 // negative difference counts as no lag.
@@ -200,9 +192,9 @@ struct hub::impl : std::enable_shared_from_this<impl> {
             if (colon != std::string_view::npos) {
                 auto tail = rest.substr(colon + 1);
                 auto second = tail.find(':');
-                auto seq = parse_int64(tail.substr(0, second));
+                auto seq = db::to_int(tail.substr(0, second));
                 auto at =
-                    second == std::string_view::npos ? std::nullopt : parse_int64(tail.substr(second + 1));
+                    second == std::string_view::npos ? std::nullopt : db::to_int(tail.substr(second + 1));
                 auto& st = it->second;
                 if (seq && at && *seq > st.delivered && st.announced.size() < max_announced)
                     st.announced.emplace_back(*seq, *at);

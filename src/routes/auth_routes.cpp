@@ -17,6 +17,7 @@
 #include "routes/responses.hpp"
 #include "routes/routes.hpp"
 #include "routes/session.hpp"
+#include "routes/shell.hpp"
 
 namespace eelchat::routes {
 
@@ -51,18 +52,6 @@ std::string_view error_message(std::string_view code) {
     if (code == "incorrect-email") return "Incorrect email address. Try again.";
     if (code == "signed-out") return "You have been signed out.";
     return "There was an error.";
-}
-
-// The query string of the request, parsed (an unparsable one reads as empty).
-form_data query_of(const request_context& ctx) {
-    std::string_view target = ctx.req.target();
-    auto q = target.find('?');
-    if (q == std::string_view::npos) return form_data{};
-    return form_data::parse(target.substr(q + 1)).value_or(form_data{});
-}
-
-std::string field(const request_context& ctx, std::string_view name) {
-    return ctx.form ? std::string(ctx.form->get(name).value_or("")) : std::string();
 }
 
 std::string console_notice(const request_context& ctx) {
@@ -146,8 +135,7 @@ asio::awaitable<net::http_response> send_link(request_context& ctx) {
 asio::awaitable<net::http_response> verify_link(request_context& ctx, std::string token,
                                                 std::string typed_email) {
     const bool from_form = !typed_email.empty();
-    if (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos)
-        co_return redirect_response("/signin?error=invalid-link");
+    if (!crypto::is_token(token)) co_return redirect_response("/signin?error=invalid-link");
     const std::string hash = crypto::sha256_hex(token);
     auto link = co_await db::peek_link(ctx.svc.db, hash);
     if (!link) co_return database_failure(ctx, link.error());
@@ -289,8 +277,7 @@ void add_auth_routes(router& r) {
           email_only([](request_context& ctx) -> asio::awaitable<net::http_response> {
               auto q = query_of(ctx);
               std::string token(q.get("token").value_or(""));
-              if (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos)
-                  co_return redirect_response("/signin?error=invalid-link");
+              if (!crypto::is_token(token)) co_return redirect_response("/signin?error=invalid-link");
               render::data d;
               d.set("token", token);
               if (auto e = q.get("error")) d.set("error", std::string(error_message(*e)));

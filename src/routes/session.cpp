@@ -16,10 +16,6 @@ namespace {
 // A visitor's cookie value: 'a' and 64 hex digits. A signed-in one is 64 hex digits and has a row.
 constexpr char visitor_mark = 'a';
 
-bool is_hex64(std::string_view s) {
-    return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 std::string cookie_header(const request_context& ctx, std::string_view name, std::string value,
                           std::chrono::seconds max_age) {
     cookie_options o;
@@ -56,9 +52,9 @@ asio::awaitable<db::result<const std::string*>> browser_key(request_context& ctx
 asio::awaitable<db::result<session_state*>> load_session(request_context& ctx) {
     if (ctx.session_loaded) co_return ctx.session ? &*ctx.session : nullptr;
     auto token = cookie_value(ctx.req[http::field::cookie], session_cookie);
-    if (token && token->size() == 65 && token->front() == visitor_mark && is_hex64(token->substr(1)))
+    if (token && token->size() == 65 && token->front() == visitor_mark && crypto::is_token(token->substr(1)))
         co_return co_await visitor_session(ctx, std::string(*token));
-    if (!token || !is_hex64(*token)) {
+    if (!token || !crypto::is_token(*token)) {
         ctx.session_loaded = true;
         co_return nullptr;
     }

@@ -25,13 +25,15 @@ bool is_htmx(const request_context& ctx) {
     return ctx.req["HX-Request"] == "true";
 }
 
-std::string query_value(const request_context& ctx, std::string_view name) {
+form_data query_of(const request_context& ctx) {
     std::string_view target = ctx.req.target();
     auto q = target.find('?');
-    if (q == std::string_view::npos) return {};
-    auto query = form_data::parse(target.substr(q + 1));
-    if (!query) return {};
-    return std::string(query->get(name).value_or(""));
+    if (q == std::string_view::npos) return form_data{};
+    return form_data::parse(target.substr(q + 1)).value_or(form_data{});
+}
+
+std::string query_value(const request_context& ctx, std::string_view name) {
+    return std::string(query_of(ctx).get(name).value_or(""));
 }
 
 asio::awaitable<net::http_response> render_shell(request_context& ctx, const signed_in_user& user, shell s) {

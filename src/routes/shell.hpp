@@ -24,6 +24,8 @@ std::string channel_url(const std::string& community_id, const std::string& chan
 // A field of the request's form ("" when absent).
 std::string field(const request_context& ctx, std::string_view name);
 bool is_htmx(const request_context& ctx);
+// The request's query string, parsed (an unparsable one reads as empty).
+form_data query_of(const request_context& ctx);
 // The query string's value of `name` ("" when absent).
 std::string query_value(const request_context& ctx, std::string_view name);
 

@@ -19,6 +19,7 @@
 #include "routes/responses.hpp"
 #include "routes/routes.hpp"
 #include "routes/session.hpp"
+#include "routes/shell.hpp"
 #include "sso/client.hpp"
 
 namespace eelchat::routes {
@@ -76,17 +77,6 @@ sso_problem problem_of(const sso::failure& f) {
     return sso_problem::rejected;
 }
 
-form_data query_of(const request_context& ctx) {
-    std::string_view target = ctx.req.target();
-    auto q = target.find('?');
-    if (q == std::string_view::npos) return form_data{};
-    return form_data::parse(target.substr(q + 1)).value_or(form_data{});
-}
-
-bool is_hex64(std::string_view s) {
-    return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 // What a provider's error parameters may put in a log line: short, printable.
 std::string loggable(std::string_view s) {
     std::string out;
@@ -124,7 +114,7 @@ asio::awaitable<net::http_response> callback(request_context& ctx) {
     if (!ctx.svc.sso) co_return error_page(ctx.svc.pages, http::status::not_found);
     const auto q = query_of(ctx);
     const std::string state(q.get("state").value_or(""));
-    if (!is_hex64(state))
+    if (!crypto::is_token(state))
         co_return failure_page(ctx, sso_problem::expired, "the callback has no valid state");
     // Taken out first, whatever follows: a state is good for one try, even a failed one.
     auto login = co_await db::consume_oidc_login(ctx.svc.db, crypto::sha256_hex(state));
