@@ -48,3 +48,15 @@ CREATE UNLOGGED TABLE presence (
     visible integer NOT NULL CHECK (visible >= 0),
     PRIMARY KEY (user_id, instance_id)
 );
+
+-- Someone added to a private channel or direct conversation: instances that keep who may read it
+-- (for unread counts and typing) read it again.
+--   a:<channel id>
+CREATE FUNCTION eelchat_notify_channel_members_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('eelchat_events', 'a:' || channel_id) FROM (SELECT DISTINCT channel_id FROM added) a;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER channel_members_notify_insert AFTER INSERT ON channel_members
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION eelchat_notify_channel_members_added();

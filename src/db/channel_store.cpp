@@ -33,7 +33,10 @@ asio::awaitable<result<std::vector<channel_row>>> list_channels(pool& db, std::s
         "   FROM channel_members o JOIN memberships om ON om.id = o.membership_id JOIN users u ON u.id = "
         "om.user_id"
         "   WHERE o.channel_id = ch.id AND o.membership_id <> $2), 'Only you') ELSE ch.title END AS shown,"
-        " ch.kind, ch.topic"
+        " ch.kind, ch.topic,"
+        " CASE WHEN ch.kind = 'direct' AND (SELECT count(*) FROM channel_members a WHERE a.channel_id = ch.id) = 2"
+        "   THEN (SELECT om.user_id FROM channel_members o JOIN memberships om ON om.id = o.membership_id"
+        "     WHERE o.channel_id = ch.id AND o.membership_id <> $2 LIMIT 1) END"
         " FROM channels ch WHERE ch.community_id = $1 AND (ch.kind = 'public' OR EXISTS ("
         "   SELECT 1 FROM channel_members cm WHERE cm.channel_id = ch.id AND cm.membership_id = $2))"
         " ORDER BY ch.kind = 'direct', shown, ch.id",
@@ -43,7 +46,7 @@ asio::awaitable<result<std::vector<channel_row>>> list_channels(pool& db, std::s
     out.reserve(static_cast<std::size_t>(r->rows()));
     for (int i = 0; i < r->rows(); ++i)
         out.push_back({std::string(r->get(i, 0)), std::string(r->get(i, 1)), std::string(r->get(i, 2)),
-                       std::string(r->get(i, 3))});
+                       std::string(r->get(i, 3)), optional_text(*r, i, 4)});
     co_return out;
 }
 

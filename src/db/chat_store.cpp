@@ -36,7 +36,8 @@ find_community_access(pool& db, std::string user_id, std::string community_id,
     auto r = co_await db.query(
         "SELECT c.id, c.title, m.id, 'admin' = ANY(m.roles), ch.id, ch.title, ch.kind, ch.topic,"
         " EXISTS (SELECT 1 FROM channel_members cm WHERE cm.channel_id = ch.id AND cm.membership_id = m.id),"
-        " EXISTS (SELECT 1 FROM community_bans b WHERE b.community_id = c.id AND b.user_id = $2)"
+        " EXISTS (SELECT 1 FROM community_bans b WHERE b.community_id = c.id AND b.user_id = $2),"
+        " c.everyone_may_mention_channel"
         " FROM communities c"
         " LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $2"
         " LEFT JOIN channels ch ON ch.community_id = c.id AND ch.id = $3"
@@ -45,7 +46,7 @@ find_community_access(pool& db, std::string user_id, std::string community_id,
     if (!r) co_return r.error();
     if (r->rows() == 0) co_return std::optional<community_access_row>();
     community_access_row a;
-    a.community = community_row{std::string(r->get(0, 0)), std::string(r->get(0, 1))};
+    a.community = community_row{std::string(r->get(0, 0)), std::string(r->get(0, 1)), r->get(0, 10) == "t"};
     if (auto m = optional_text(*r, 0, 2))
         a.membership = membership_row{std::move(*m), a.community.id, a.community.title, r->get(0, 3) == "t"};
     if (auto ch = optional_text(*r, 0, 4))

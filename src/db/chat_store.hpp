@@ -18,6 +18,7 @@ namespace eelchat::db {
 struct community_row {
     std::string id;
     std::string title;
+    bool everyone_may_mention_channel = false; // else only admins may use @channel
 };
 
 struct membership_row {
@@ -32,6 +33,8 @@ struct channel_row {
     std::string title;           // a direct conversation's: the names of the other people in it
     std::string kind = "public"; // public, private or direct
     std::string topic;
+    // A direct conversation of two: the other person's user id (for their presence); list_channels only.
+    std::optional<std::string> peer_user_id;
     bool is_private() const { return kind != "public"; }
 };
 

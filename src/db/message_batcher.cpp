@@ -29,7 +29,7 @@ namespace {
 constexpr std::string_view batch_sql =
     "WITH input AS MATERIALIZED ("
     "   SELECT * FROM json_to_recordset($1::json) AS x(i int, c uuid, m uuid, t text, k uuid, h text, p "
-    "uuid)),"
+    "uuid, n uuid[], e boolean)),"
     " fresh AS (SELECT x.* FROM input x WHERE NOT EXISTS ("
     "   SELECT 1 FROM messages e WHERE e.membership_id = x.m AND e.client_id = x.k)),"
     " counts AS (SELECT c, count(*) AS n FROM fresh GROUP BY c),"
@@ -37,9 +37,10 @@ constexpr std::string_view batch_sql =
     "   ORDER BY ch.id FOR UPDATE OF ch),"
     " bump AS (UPDATE channels ch SET last_seq = ch.last_seq + counts.n FROM counts, locked"
     "   WHERE ch.id = counts.c AND locked.id = ch.id RETURNING ch.id, ch.last_seq, counts.n),"
-    " ins AS (INSERT INTO messages (channel_id, seq, membership_id, text, client_id, html, parent_id)"
+    " ins AS (INSERT INTO messages (channel_id, seq, membership_id, text, client_id, html, parent_id,"
+    "   mentions, mention_channel)"
     "   SELECT f.c, b.last_seq - b.n + row_number() OVER (PARTITION BY f.c ORDER BY f.i), f.m, f.t, f.k, "
-    "f.h, f.p"
+    "f.h, f.p, f.n, coalesce(f.e, false)"
     "   FROM fresh f JOIN bump b ON b.id = f.c RETURNING id, seq, membership_id, client_id, parent_id),"
     " parents AS (UPDATE messages p SET reply_count = p.reply_count + r.n"
     "   FROM (SELECT parent_id, count(*) AS n FROM ins WHERE parent_id IS NOT NULL GROUP BY parent_id) r"
@@ -135,6 +136,13 @@ asio::awaitable<void> message_batcher::write_batch(std::vector<std::shared_ptr<i
         row["k"] = m.client_id;
         if (m.html) row["h"] = *m.html;
         if (m.parent_id) row["p"] = *m.parent_id;
+        if (!m.mentions.empty()) {
+            boost::json::array ids;
+            for (const auto& id : m.mentions)
+                ids.emplace_back(id);
+            row["n"] = std::move(ids);
+        }
+        if (m.mention_channel) row["e"] = true;
         rows.push_back(std::move(row));
         sent.push_back(std::move(it));
     }

@@ -18,7 +18,11 @@ const std::string_view message_select =
     " to_char(m.edited_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
     " to_char(m.edited_at AT TIME ZONE 'UTC', 'FMDD Mon FMHH12:MI AM'),"
     " m.deleted_at IS NOT NULL, m.parent_id, m.reply_count,"
-    " CASE WHEN m.deleted_at IS NULL THEN m.reactions END";
+    " CASE WHEN m.deleted_at IS NULL THEN m.reactions END,"
+    " CASE WHEN m.mentions IS NOT NULL AND m.deleted_at IS NULL THEN (SELECT json_agg(json_build_array("
+    "   mm.id, coalesce(mu.display_name, 'User ' || left(mm.id::text, 4)))) FROM memberships mm"
+    "   JOIN users mu ON mu.id = mm.user_id WHERE mm.id = ANY (m.mentions)) END,"
+    " m.mention_channel";
 const std::string_view message_joins =
     " LEFT JOIN memberships ms ON ms.id = m.membership_id LEFT JOIN users u ON u.id = ms.user_id";
 
@@ -43,6 +47,21 @@ std::vector<reaction_summary> parse_reactions(std::string_view json) {
             for (const auto& n : *ns)
                 if (n.is_string()) s.names.emplace_back(n.as_string());
         out.push_back(std::move(s));
+    }
+    return out;
+}
+
+// [[membership id, name], ...]
+std::vector<std::pair<std::string, std::string>> parse_mentions(std::string_view json) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (json.empty()) return out;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(json, ec);
+    if (ec || !v.is_array()) return out;
+    for (const auto& p : v.as_array()) {
+        const auto* a = p.if_array();
+        if (!a || a->size() != 2 || !(*a)[0].is_string() || !(*a)[1].is_string()) continue;
+        out.emplace_back(std::string((*a)[0].as_string()), std::string((*a)[1].as_string()));
     }
     return out;
 }
@@ -87,6 +106,8 @@ message_row read_message(const pg_result& r, int row, int first) {
     m.parent_id = optional_text(r, row, first + 13);
     m.reply_count = static_cast<int>(to_int(r.get(row, first + 14)).value_or(0));
     m.reactions = parse_reactions(r.get(row, first + 15));
+    m.mentions = parse_mentions(r.get(row, first + 16));
+    m.mention_channel = r.get(row, first + 17) == "t";
     return m;
 }
 
@@ -159,12 +180,19 @@ asio::awaitable<result<posted_message>> post_message(pool& db, new_message m) {
     // One statement: bump the channel's counter (its row lock orders concurrent posts) and insert with the
     // new number; a reply also counts on its parent. A duplicate client id makes the INSERT fail with
     // unique_violation, which rolls the bump back too, so numbers stay gap-free.
+    std::string mentions = "{";
+    for (const auto& id : m.mentions)
+        mentions += (mentions.size() > 1 ? "," : "") + id;
+    mentions += "}";
     auto args = params(m.channel_id, m.membership_id, std::move(m.text), m.client_id, std::move(m.html),
-                       std::move(m.parent_id));
+                       std::move(m.parent_id),
+                       m.mentions.empty() ? std::nullopt : std::optional<std::string>(std::move(mentions)),
+                       m.mention_channel);
     auto r = co_await db.query(
         "WITH c AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq),"
-        " ins AS (INSERT INTO messages (channel_id, seq, membership_id, text, client_id, html, parent_id)"
-        "   SELECT $1, c.last_seq, $2, $3, $4, $5, $6 FROM c RETURNING id, seq, parent_id),"
+        " ins AS (INSERT INTO messages (channel_id, seq, membership_id, text, client_id, html, parent_id,"
+        "   mentions, mention_channel)"
+        "   SELECT $1, c.last_seq, $2, $3, $4, $5, $6, $7::uuid[], $8 FROM c RETURNING id, seq, parent_id),"
         " parent AS (UPDATE messages p SET reply_count = p.reply_count + 1 FROM ins WHERE p.id = "
         "ins.parent_id)"
         " SELECT id, seq FROM ins",
@@ -188,13 +216,21 @@ asio::awaitable<result<posted_message>> post_message(pool& db, new_message m) {
 // the message, and record the event under the new number, so a bump never goes without its event.
 
 asio::awaitable<result<bool>> edit_message(pool& db, std::string channel_id, std::string message_id,
-                                           std::string text, std::string html) {
-    auto args = params(std::move(channel_id), std::move(message_id), std::move(text), std::move(html));
+                                           std::string text, std::string html, std::vector<std::string> mentions,
+                                           bool mention_channel) {
+    std::string ids = "{";
+    for (const auto& id : mentions)
+        ids += (ids.size() > 1 ? "," : "") + id;
+    ids += "}";
+    auto args = params(std::move(channel_id), std::move(message_id), std::move(text), std::move(html),
+                       mentions.empty() ? std::nullopt : std::optional<std::string>(std::move(ids)),
+                       mention_channel);
     auto r = co_await db.query(
         "WITH bump AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 AND EXISTS ("
         "   SELECT 1 FROM messages WHERE id = $2 AND channel_id = $1 AND deleted_at IS NULL) RETURNING "
         "last_seq),"
-        " upd AS (UPDATE messages m SET text = $3, html = $4, edited_at = now() FROM bump"
+        " upd AS (UPDATE messages m SET text = $3, html = $4, edited_at = now(), mentions = $5::uuid[],"
+        "   mention_channel = $6 FROM bump"
         "   WHERE m.id = $2 AND m.deleted_at IS NULL RETURNING m.id),"
         " ev AS (INSERT INTO channel_events (channel_id, seq, kind, message_id)"
         "   SELECT $1, last_seq, 'edited', $2 FROM bump RETURNING seq)"

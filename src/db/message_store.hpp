@@ -42,6 +42,9 @@ struct message_row {
     std::optional<std::string> parent_id; // a reply: the message it answers
     int reply_count = 0;
     std::vector<reaction_summary> reactions;
+    // The people it mentions (membership id, their name now), and whether it mentions @channel.
+    std::vector<std::pair<std::string, std::string>> mentions;
+    bool mention_channel = false;
 };
 
 struct posted_message {
@@ -54,7 +57,7 @@ struct posted_message {
 // column `first` on. Shared with channel_history.cpp, which reads messages inside its events.
 extern const std::string_view message_select;
 extern const std::string_view message_joins;
-constexpr int message_column_count = 17;
+constexpr int message_column_count = 18;
 message_row read_message(const pg_result& r, int row, int first);
 
 // Up to `limit` top-level messages of the channel older than `before_seq` (all when nullopt), oldest first.
@@ -90,6 +93,8 @@ struct new_message {
     std::optional<std::string> html;
     std::optional<std::string> parent_id;
     std::string client_id;
+    std::vector<std::string> mentions; // membership ids, resolved among the channel's readers
+    bool mention_channel = false;
 };
 // Stores a member's message with the next sequence number of its channel. A repeated client id of the
 // same member stores nothing and reports the earlier message as a duplicate.
@@ -97,8 +102,11 @@ boost::asio::awaitable<result<posted_message>> post_message(pool& db, new_messag
 
 // Each change below takes the channel's next number, as an event naming the message; false when the
 // message is not there (or already deleted) and nothing changed. The caller decided who may.
+// `mentions`, `mention_channel`: as the new text resolves them (see new_message).
 boost::asio::awaitable<result<bool>> edit_message(pool& db, std::string channel_id, std::string message_id,
-                                                  std::string text, std::string html);
+                                                  std::string text, std::string html,
+                                                  std::vector<std::string> mentions = {},
+                                                  bool mention_channel = false);
 // The text goes; the row and its number stay (replies may hang on it).
 boost::asio::awaitable<result<bool>> delete_message(pool& db, std::string channel_id, std::string message_id);
 

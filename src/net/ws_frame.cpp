@@ -204,7 +204,10 @@ ws_client_event ws_frame_parser::start_frame() {
     } else {
         // A continuation continues something, and a new message waits until the last one ended.
         if (opcode_ == ws_opcode::continuation ? !in_message_ : in_message_) return fail(protocol_error);
-        if (opcode_ != ws_opcode::continuation) message_size_ = 0;
+        if (opcode_ != ws_opcode::continuation) {
+            message_size_ = 0;
+            message_.clear();
+        }
         if (length > max_message_ - std::min<std::uint64_t>(message_size_, max_message_))
             return fail(too_big);
         message_size_ += length;
@@ -257,7 +260,12 @@ ws_client_event ws_frame_parser::next(std::string_view& in) {
                     control_.push_back(static_cast<char>(in[i] ^ mask_[(mask_pos_ + i) & 3]));
                 mask_pos_ = static_cast<std::uint8_t>((mask_pos_ + take) & 3);
             }
-            // Data payloads are nobody's business here: skipped without unmasking.
+            else if (keep_messages_) {
+                for (std::size_t i = 0; i < take; ++i)
+                    message_.push_back(static_cast<char>(in[i] ^ mask_[(mask_pos_ + i) & 3]));
+                mask_pos_ = static_cast<std::uint8_t>((mask_pos_ + take) & 3);
+            }
+            // Otherwise data payloads are nobody's business here: skipped without unmasking.
             in.remove_prefix(take);
             remaining_ -= take;
         }
@@ -265,6 +273,12 @@ ws_client_event ws_frame_parser::next(std::string_view& in) {
             in_payload_ = false;
             if (is_control(opcode_)) return finish_control();
             in_message_ = !fin_;
+            if (fin_ && keep_messages_) {
+                ws_client_event e;
+                e.what = ws_client_event::kind::message;
+                e.payload = message_;
+                return e;
+            }
         }
     }
     return {};

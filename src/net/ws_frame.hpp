@@ -71,7 +71,8 @@ struct ws_client_event {
         ping,  // payload: the application data to echo in the pong
         pong,  // an answer to our keep-alive ping
         close, // code (0: the frame had no code) and reason
-        error, // the client broke the protocol: code is the close code to fail the connection with
+        error,   // the client broke the protocol: code is the close code to fail the connection with
+        message, // a whole data message (only with keep_messages): payload is its unmasked bytes
     };
     kind what = kind::none;
     std::uint16_t code = 0;
@@ -81,8 +82,11 @@ struct ws_client_event {
 // An incremental parser of client frames: feed it whatever the socket returned, in any pieces.
 class ws_frame_parser {
 public:
-    // Data messages (all their fragments together) longer than `max_message` fail with 1009.
-    explicit ws_frame_parser(std::size_t max_message) : max_message_(max_message) {}
+    // Data messages (all their fragments together) longer than `max_message` fail with 1009. They are
+    // skipped unread unless `keep_messages`: then each whole message is reported (kind::message), and the
+    // parser holds at most max_message bytes of it meanwhile.
+    explicit ws_frame_parser(std::size_t max_message, bool keep_messages = false)
+        : max_message_(max_message), keep_messages_(keep_messages) {}
 
     // Consumes bytes from the front of `in` until a control frame is complete (returned), the client broke
     // the protocol (error; the parser is then spent and every later call reports the same error), or `in`
@@ -95,6 +99,8 @@ private:
     ws_client_event finish_control();
 
     std::size_t max_message_;
+    bool keep_messages_ = false;
+    std::string message_; // the unmasked data message being collected (keep_messages_)
     std::uint64_t remaining_ = 0;    // payload bytes of the current frame still to come
     std::uint64_t message_size_ = 0; // data bytes of the current (possibly fragmented) message so far
     std::uint16_t error_ = 0;        // non-zero once the client broke the protocol

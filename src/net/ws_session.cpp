@@ -92,7 +92,7 @@ std::shared_ptr<ws_session> ws_session::create(tcp::socket socket, ws_options op
 
 ws_session::ws_session(private_tag, tcp::socket socket, ws_options opts, logger log)
     : socket_(adopt<socket_type>(std::move(socket))), timer_(socket_.get_executor()), log_(std::move(log)),
-      opts_(opts), parser_(opts.max_incoming_message) {}
+      opts_(opts), parser_(opts.max_incoming_message, static_cast<bool>(opts.on_message)) {}
 
 ws_session::~ws_session() {
     count_end();
@@ -265,6 +265,9 @@ bool ws_session::handle_input(std::string_view in) {
             begin_close(echo, phase::closing);
             break;
         }
+        case ws_client_event::kind::message:
+            if (opts_.on_message && !closing()) opts_.on_message(e.payload);
+            break;
         case ws_client_event::kind::error:
             failed_ = true;
             note_end(e.code == websocket::close_code::too_big ? "message too big" : "protocol error", {});

@@ -50,6 +50,10 @@ struct ws_options {
     // life, so a client that trickles bytes or frames but never reads what the server writes is closed
     // within this time, whatever it sends: it is also the write deadline of an open session.
     std::chrono::seconds idle_timeout{60};
+    // Given: the client's data messages reach it whole, on the session's executor (each at most
+    // max_incoming_message bytes; the view is valid during the call). Not given: they are skipped unread.
+    // It must not own the session (hold a weak or raw pointer), or the two would keep each other alive.
+    std::function<void(std::string_view)> on_message;
 };
 
 // One websocket connection. Owned by shared_ptr: its pending operations keep it alive while the

@@ -46,6 +46,18 @@ public:
     // Any thread; the subscriber is gone.
     void untrack(std::string channel_id);
 
+    // Attention streams (realtime/streams.hpp). While a community is watched (reference-counted), every
+    // new message in any of its channels reaches the workers' streams as a new_messages_frame, and so do
+    // typing, read markers and presence. Completes once the hub follows the community.
+    boost::asio::awaitable<void> watch(std::string community_id);
+    void unwatch(std::string community_id); // any thread
+
+    // This process's count of a user's open pages and visible ones changed by these amounts (any
+    // thread). The hub keeps the counts in the presence table, writing only when one becomes or stops
+    // being zero, and keeps this process's row in instances fresh.
+    void presence_change(std::string user_id, int tabs, int visible);
+    const std::string& instance_id() const;
+
     // Stops the listener and the thread; waits for it. Idempotent.
     void stop();
 

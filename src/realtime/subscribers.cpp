@@ -110,6 +110,7 @@ void subscriber_registry::session_ended(const std::string& session_hash) {
         for (const auto& s : v)
             if (s->session_hash() == session_hash)
                 s->close(websocket::close_code::policy_error, "signed out");
+    streams_.session_ended(session_hash);
 }
 
 void subscriber_registry::membership_ended(const std::string& membership_id) {
@@ -117,6 +118,7 @@ void subscriber_registry::membership_ended(const std::string& membership_id) {
         for (const auto& s : v)
             if (s->membership_id() == membership_id)
                 s->close(websocket::close_code::policy_error, "no longer a member");
+    streams_.membership_ended(membership_id);
 }
 
 void subscriber_registry::channel_member_ended(const std::string& channel_id,
@@ -132,6 +134,7 @@ void subscriber_registry::close_all_for_restart() {
     for (auto& [_, v] : by_channel_)
         for (const auto& s : v)
             s->close(websocket::close_code::service_restart, "server restarting");
+    streams_.close_all_for_restart();
 }
 
 std::size_t subscriber_registry::size() const {

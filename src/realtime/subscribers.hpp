@@ -11,6 +11,7 @@
 
 #include "core/log.hpp"
 #include "net/ws_session.hpp"
+#include "realtime/streams.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -92,8 +93,12 @@ public:
 
     std::size_t size() const;
 
+    // The same worker's attention streams (realtime/streams.hpp).
+    stream_registry& streams() { return streams_; }
+
 private:
     logger log_;
+    stream_registry streams_;
     std::unordered_map<std::string, std::vector<std::shared_ptr<subscriber>>> by_channel_;
 };
 

@@ -15,7 +15,7 @@ std::string render_channel_header(templates& tpl, const db::channel_row& ch, std
 }
 
 std::string render_channel_link(templates& tpl, const db::channel_row& ch, const std::string& community_id,
-                                bool active, bool oob) {
+                                bool active, bool oob, const link_attention& attention) {
     data d;
     d.set("id", ch.id);
     d.set("title", ch.title);
@@ -24,6 +24,15 @@ std::string render_channel_link(templates& tpl, const db::channel_row& ch, const
     d.set("community_id", community_id);
     d.set("active", active);
     d.set("oob", oob);
+    d.set("last_seq", std::to_string(attention.last_seq));
+    d.set("unread", std::to_string(attention.unread));
+    d.set("has_unread", attention.unread > 0 && !active);
+    d.set("mentioned", attention.mentions > 0 && !active);
+    d.set("mentions", std::to_string(attention.mentions));
+    if (ch.peer_user_id) {
+        d.set("peer_user_id", *ch.peer_user_id);
+        d.set("online", attention.online);
+    }
     return tpl.render("channel_link", d);
 }
 

@@ -1,5 +1,7 @@
 #include "render/messages.hpp"
 
+#include <algorithm>
+
 #include <functional>
 
 namespace eelchat::render {
@@ -12,6 +14,32 @@ std::string author_label(const db::message_row& m) {
 }
 
 namespace {
+
+// A mention shows the person's name as it is now, not as it was when the message was written: the
+// stored HTML's <span class="mention" data-member="ID">@...</span> gets the current name of ID.
+std::string with_current_names(const std::string& html,
+                               const std::vector<std::pair<std::string, std::string>>& names) {
+    std::string out;
+    std::size_t at = 0;
+    constexpr std::string_view marker = "<span class=\"mention\" data-member=\"";
+    for (;;) {
+        auto start = html.find(marker, at);
+        if (start == std::string::npos) break;
+        auto id_end = html.find('"', start + marker.size());
+        auto text_start = id_end == std::string::npos ? id_end : html.find('>', id_end);
+        auto close = text_start == std::string::npos ? text_start : html.find("</span>", text_start);
+        if (close == std::string::npos) break;
+        std::string_view id(html.data() + start + marker.size(), id_end - start - marker.size());
+        out.append(html, at, text_start + 1 - at);
+        auto it = std::find_if(names.begin(), names.end(), [&](const auto& n) { return n.first == id; });
+        if (it != names.end()) out += "@" + html_escape(it->second);
+        else out.append(html, text_start + 1, close - text_start - 1);
+        at = close;
+    }
+    out.append(html, at);
+    return out;
+}
+
 
 // The first UTF-8 character of `s` (the whole sequence of a multi-byte one).
 std::string_view first_char(std::string_view s) {
@@ -127,7 +155,7 @@ std::string render_message(templates& tpl, const db::message_row& m, std::string
     d.set("time", m.created_label);
     if (m.edited_label) d.set("edited", *m.edited_label);
     if (m.html)
-        d.set("html", *m.html);
+        d.set("html", m.mentions.empty() ? *m.html : with_current_names(*m.html, m.mentions));
     else
         d.set("text", m.text);
     if (oob) d.set("oob", true);

@@ -3,6 +3,7 @@
 // guards (signed in, then community, then a channel the member may read), so authorization reads in one
 // place per route.
 #include "core/text.hpp"
+#include "db/attention_store.hpp"
 #include "db/auth_store.hpp"
 #include "db/channel_store.hpp"
 #include "db/message_store.hpp"
@@ -25,6 +26,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr int page_size = 50;
+constexpr std::int64_t max_page_size = 200; // a page reaching back to the first unread message
 
 // The history fragment: up to page_size messages before `before` (newest when nullopt), preceded by a
 // sentinel that loads the page before it when scrolled into view; and where the channel's history stood
@@ -33,13 +35,17 @@ struct history {
     std::string html;
     std::int64_t last_seq = 0;
 };
+// `new_after`: the reader's marker; a "New" line goes above the first message after it by someone else.
+// `size`: how many messages (more than page_size to reach the first unread one).
 asio::awaitable<db::result<history>> history_fragment(request_context& ctx, const community_access& access,
                                                       const db::channel_row& channel,
-                                                      std::optional<std::int64_t> before) {
-    auto page = co_await db::recent_messages(ctx.svc.db, channel.id, before, page_size + 1);
+                                                      std::optional<std::int64_t> before,
+                                                      std::optional<std::int64_t> new_after = std::nullopt,
+                                                      int size = page_size) {
+    auto page = co_await db::recent_messages(ctx.svc.db, channel.id, before, size + 1);
     if (!page) co_return page.error();
     auto& rows = page->messages;
-    const bool more = rows.size() > static_cast<std::size_t>(page_size);
+    const bool more = rows.size() > static_cast<std::size_t>(size);
     std::span<const db::message_row> shown(rows);
     if (more) shown = shown.subspan(1);
     auto& tpl = ctx.svc.pages.tpl();
@@ -48,7 +54,19 @@ asio::awaitable<db::result<history>> history_fragment(request_context& ctx, cons
     if (more) d.set("older_url", href + "/messages?before=" + std::to_string(shown.front().seq));
     d.set("show_start", !shown.empty() || !before);
     d.set("channel_title", channel.title);
-    d.set("messages_html", render::render_messages(tpl, shown, href));
+    std::size_t split = shown.size();
+    if (new_after)
+        for (std::size_t i = 0; i < shown.size(); ++i)
+            if (shown[i].seq > *new_after && shown[i].membership_id != access.membership->id) {
+                split = i;
+                break;
+            }
+    if (split < shown.size())
+        d.set("messages_html", render::render_messages(tpl, shown.subspan(0, split), href) +
+                                   "<div id=\"new-messages\" class=\"new-divider\" role=\"separator\">New</div>" +
+                                   render::render_messages(tpl, shown.subspan(split), href));
+    else
+        d.set("messages_html", render::render_messages(tpl, shown, href));
     co_return history{tpl.render("older_messages", d), page->last_seq};
 }
 
@@ -59,12 +77,22 @@ asio::awaitable<net::http_response> channel_page(request_context& ctx, const sig
     // A direct conversation is titled, for each of its people, by the others' names.
     for (const auto& ch : *channels)
         if (ch.id == channel.id) channel.title = ch.title;
-    auto h = co_await history_fragment(ctx, access, channel, std::nullopt);
+    // Where the reader left off: the page starts far enough back to show the first unread message.
+    auto marker = co_await db::read_marker_of(ctx.svc.db, channel.id, access.membership->id);
+    if (!marker) co_return database_failure(ctx, marker.error());
+    std::optional<std::int64_t> new_after = *marker;
+    auto h = co_await history_fragment(ctx, access, channel, std::nullopt, new_after, page_size);
     if (!h) co_return database_failure(ctx, h.error());
+    if (new_after && h->last_seq - *new_after > page_size) {
+        const int size = static_cast<int>(std::min<std::int64_t>(h->last_seq - *new_after + 1, max_page_size));
+        h = co_await history_fragment(ctx, access, channel, std::nullopt, new_after, size);
+        if (!h) co_return database_failure(ctx, h.error());
+    }
     auto& tpl = ctx.svc.pages.tpl();
     const std::string href = channel_url(access.community.id, channel.id);
     render::data d;
     d.set("href", href);
+    d.set("channel_id", channel.id);
     d.set("csrf", ctx.session->csrf_token);
     d.set("channel_title", channel.title);
     d.set("header_html", render::render_channel_header(tpl, channel, href));

@@ -2,6 +2,7 @@
 // where admins make other members admins or remove them (a removed member's pages of the community
 // close at once, and they cannot join again).
 #include "conversations/names.hpp"
+#include "db/attention_store.hpp"
 #include "db/channel_store.hpp"
 #include "db/chat_store.hpp"
 #include "render/page.hpp"
@@ -51,6 +52,8 @@ asio::awaitable<net::http_response> members_page(request_context& ctx, const sig
     if (!members) co_return database_failure(ctx, members.error());
     auto channels = co_await db::list_channels(ctx.svc.db, access.community.id, access.membership->id);
     if (!channels) co_return database_failure(ctx, channels.error());
+    auto online = co_await db::online_members(ctx.svc.db, access.community.id);
+    if (!online) co_return database_failure(ctx, online.error());
     render::data d;
     d.set("title", access.community.title);
     render::data list{render::data::type::list};
@@ -60,6 +63,8 @@ asio::awaitable<net::http_response> members_page(request_context& ctx, const sig
         item.set("id", m.membership_id);
         item.set("name", m.display_name.value_or("User " + m.membership_id.substr(0, 4)));
         item.set("is_admin", m.admin);
+        item.set("user_id", m.user_id);
+        item.set("online", std::find(online->begin(), online->end(), m.user_id) != online->end());
         item.set("me", me);
         item.set("manage", access.admin() && !me);
         item.set("community_id", access.community.id);

@@ -7,6 +7,7 @@
 #include "conversations/permissions.hpp"
 #include "core/crypto.hpp"
 #include "core/text.hpp"
+#include "db/attention_store.hpp"
 #include "db/message_store.hpp"
 #include "limits/guards.hpp"
 #include "render/markdown.hpp"
@@ -95,8 +96,12 @@ asio::awaitable<net::http_response> save_edit(request_context& ctx, const signed
         res.set(http::field::retry_after, refusal->retry_after);
         co_return res;
     }
+    auto rendered = co_await render_with_mentions(ctx, m.access, m.channel, text);
+    if (!rendered) co_return database_failure(ctx, rendered.error());
+    if (!rendered->refusal.empty()) co_return unprocessable(edit_form(tpl, m, text, rendered->refusal));
     auto saved = co_await db::edit_message(ctx.svc.db, m.channel.id, m.message.id, text,
-                                           render::markdown_to_html(text));
+                                           std::move(rendered->html), std::move(rendered->mentions),
+                                           rendered->mention_channel);
     if (!saved) co_return database_failure(ctx, saved.error());
     if (!*saved) co_return not_found(ctx);
     ctx.svc.log.info("message_edited",
@@ -209,6 +214,20 @@ void add_message_routes(router& r) {
     r.add(http::verb::post, base + "/reactions", with_message(toggle));
 
     r.add(http::verb::get, base + "/thread", with_message(thread));
+
+    // Mark as unread: the reader's marker goes back to just before this message; every page of theirs
+    // shows the channel unread again (the announcement carries the counts).
+    r.add(http::verb::post, base + "/unread",
+          with_message([](request_context& ctx, signed_in_user&,
+                          message_access& m) -> asio::awaitable<net::http_response> {
+              auto moved = co_await db::set_read_marker(ctx.svc.db, m.access.community.id,
+                                                        m.access.membership->id, m.channel.id,
+                                                        m.message.seq - 1, true);
+              if (!moved) co_return database_failure(ctx, moved.error());
+              if (!*moved) co_return not_found(ctx);
+              if (!is_htmx(ctx)) co_return redirect_response(m.href);
+              co_return html_response(http::status::ok, "");
+          }));
 }
 
 } // namespace eelchat::routes

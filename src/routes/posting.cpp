@@ -1,6 +1,8 @@
 #include "routes/posting.hpp"
 
+#include "conversations/mentions.hpp"
 #include "core/crypto.hpp"
+#include "db/attention_store.hpp"
 #include "db/message_batcher.hpp"
 #include "db/message_store.hpp"
 #include "feeds/commands.hpp"
@@ -44,6 +46,35 @@ std::optional<change_refusal> take_change_allowance(request_context& ctx, const 
                           std::to_string(s)};
 }
 
+asio::awaitable<db::result<rendered_text>> render_with_mentions(request_context& ctx,
+                                                                const community_access& access,
+                                                                const db::channel_row& channel,
+                                                                const std::string& text) {
+    rendered_text out;
+    out.html = render::markdown_to_html(text);
+    auto wanted = conversations::find_mentions(text);
+    if (wanted.channel && !access.admin() && !access.community.everyone_may_mention_channel) {
+        out.refusal = "Only admins may mention @channel in this community. Remove it and send again.";
+        co_return out;
+    }
+    std::vector<std::pair<std::string, std::string>> resolved;
+    if (!wanted.names.empty()) {
+        std::vector<std::string> folded;
+        for (const auto& n : wanted.names)
+            folded.push_back(conversations::fold_name(n));
+        auto found = co_await db::resolve_mentions(ctx.svc.db, channel.id, std::move(folded));
+        if (!found) co_return found.error();
+        resolved = std::move(*found);
+    }
+    out.mention_channel = wanted.channel;
+    if (resolved.empty() && !wanted.channel) co_return out;
+    out.html = conversations::link_mentions(out.html, resolved, wanted.channel);
+    for (const auto& [_, id] : resolved)
+        if (std::find(out.mentions.begin(), out.mentions.end(), id) == out.mentions.end())
+            out.mentions.push_back(id);
+    co_return out;
+}
+
 asio::awaitable<net::http_response> post_message(request_context& ctx, const signed_in_user& user,
                                                  const community_access& access,
                                                  const db::channel_row& channel) {
@@ -79,9 +110,13 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const sig
     }
 
     // Rendered here, once: every page and every subscriber shows the stored HTML.
-    db::new_message m{
-        channel.id, access.membership->id, text, render::markdown_to_html(text), std::move(parent_id),
-        *client_id};
+    auto rendered = co_await render_with_mentions(ctx, access, channel, text);
+    if (!rendered) co_return database_failure(ctx, rendered.error());
+    if (!rendered->refusal.empty()) co_return refuse(rendered->refusal);
+    db::new_message m{channel.id, access.membership->id, text, std::move(rendered->html), std::move(parent_id),
+                      *client_id};
+    m.mentions = std::move(rendered->mentions);
+    m.mention_channel = rendered->mention_channel;
     auto posted = co_await ctx.svc.messages.post(std::move(m));
     if (!posted) {
         if (posted.error() == db::sqlstate::foreign_key_violation) co_return not_found(ctx);

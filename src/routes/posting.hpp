@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,19 @@ struct change_refusal {
     std::string retry_after; // seconds, for the Retry-After header
 };
 std::optional<change_refusal> take_change_allowance(request_context& ctx, const signed_in_user& user);
+
+// A message's text rendered, with its mentions resolved among the channel's readers and linked in the
+// HTML (conversations/mentions.hpp). `refusal` when it uses @channel and the member may not.
+struct rendered_text {
+    std::string html;
+    std::vector<std::string> mentions; // membership ids
+    bool mention_channel = false;
+    std::string refusal;
+};
+boost::asio::awaitable<db::result<rendered_text>> render_with_mentions(request_context& ctx,
+                                                                       const community_access& access,
+                                                                       const db::channel_row& channel,
+                                                                       const std::string& text);
 
 // A message or (with parent_id) a reply: checked, rendered from markdown, stored once per client id,
 // then any slash command it holds is run. htmx gets the composer's fresh client id and a cleared error

@@ -1,5 +1,7 @@
 #include "routes/shell.hpp"
 
+#include "db/attention_store.hpp"
+
 #include "core/crypto.hpp"
 #include "render/channels.hpp"
 #include "render/page.hpp"
@@ -52,10 +54,20 @@ asio::awaitable<net::http_response> render_shell(request_context& ctx, const sig
     }
     d.set("communities", communities);
     if (s.access && s.access->membership) {
+        // What the member has not read, and who is here: the attention stream keeps both up to date.
+        auto unread = co_await db::unread_counts(ctx.svc.db, s.access->community.id, s.access->membership->id);
+        if (!unread) co_return database_failure(ctx, unread.error());
+        auto online = co_await db::online_members(ctx.svc.db, s.access->community.id);
+        if (!online) co_return database_failure(ctx, online.error());
         std::string rooms, directs;
         for (const auto& ch : s.channels) {
-            auto html =
-                render::render_channel_link(tpl, ch, s.access->community.id, ch.id == s.active_channel);
+            render::link_attention a;
+            for (const auto& u : *unread)
+                if (u.channel_id == ch.id) a = {u.last_seq, u.unread, u.mentions, false};
+            a.online = ch.peer_user_id &&
+                       std::find(online->begin(), online->end(), *ch.peer_user_id) != online->end();
+            auto html = render::render_channel_link(tpl, ch, s.access->community.id, ch.id == s.active_channel,
+                                                    false, a);
             (ch.kind == "direct" ? directs : rooms) += html;
         }
         d.set("channels_html", rooms);
@@ -64,6 +76,8 @@ asio::awaitable<net::http_response> render_shell(request_context& ctx, const sig
         d.set("community_admin", s.access->admin());
         d.set("community_id", s.access->community.id);
         d.set("membership_id", s.access->membership->id);
+        d.set("user_id", user.id);
+        d.set("active_channel", s.active_channel);
     }
     d.set("email", user.email);
     d.set("csrf", csrf);
