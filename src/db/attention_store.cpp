@@ -94,21 +94,24 @@ asio::awaitable<result<std::optional<read_marker>>> set_read_marker(pool& db, st
     co_return std::optional<read_marker>(std::move(m));
 }
 
-asio::awaitable<result<std::int64_t>> read_marker_of(pool& db, std::string channel_id,
-                                                     std::string membership_id) {
+asio::awaitable<result<read_position>> read_marker_of(pool& db, std::string channel_id,
+                                                      std::string membership_id) {
     // Without a marker: the newest message from before the member joined (among the newest 1000).
     auto r = co_await db.query(
         "SELECT coalesce(r.last_read_seq, greatest(ch.last_seq - 1000, coalesce((SELECT max(x.seq) FROM ("
         "   SELECT seq, created_at FROM messages WHERE channel_id = ch.id ORDER BY seq DESC LIMIT 1000) x"
-        "   WHERE x.created_at <= greatest(me.joined_at, cm.added_at)), 0)))"
+        "   WHERE x.created_at <= greatest(me.joined_at, cm.added_at)), 0))), r.last_read_seq IS NOT NULL"
         " FROM channels ch JOIN memberships me ON me.id = $2 AND me.community_id = ch.community_id"
         " LEFT JOIN channel_members cm ON cm.channel_id = ch.id AND cm.membership_id = $2"
         " LEFT JOIN channel_reads r ON r.channel_id = ch.id AND r.membership_id = $2"
         " WHERE ch.id = $1",
         params(std::move(channel_id), std::move(membership_id)));
     if (!r) co_return r.error();
-    if (r->rows() == 0) co_return std::int64_t{0};
-    co_return to_int(r->get(0, 0)).value_or(0);
+    read_position p;
+    if (r->rows() == 0) co_return p;
+    p.seq = to_int(r->get(0, 0)).value_or(0);
+    p.saved = r->get(0, 1) == "t";
+    co_return p;
 }
 
 asio::awaitable<result<bool>> may_read_channel(pool& db, std::string community_id, std::string membership_id,

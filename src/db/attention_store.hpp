@@ -45,8 +45,13 @@ set_read_marker(pool& db, std::string community_id, std::string membership_id, s
 
 // The member's marker in one channel; without one, the newest message from before they joined (the
 // counts' rule), so the "New" line sits above the first message they have not seen.
-boost::asio::awaitable<result<std::int64_t>> read_marker_of(pool& db, std::string channel_id,
-                                                            std::string membership_id);
+// `saved`: the member has a marker there (has read the channel before).
+struct read_position {
+    std::int64_t seq = 0;
+    bool saved = false;
+};
+boost::asio::awaitable<result<read_position>> read_marker_of(pool& db, std::string channel_id,
+                                                             std::string membership_id);
 
 // Whether the member of the community may read the channel (public, or among its own members).
 boost::asio::awaitable<result<bool>> may_read_channel(pool& db, std::string community_id,

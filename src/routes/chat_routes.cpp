@@ -80,10 +80,11 @@ asio::awaitable<net::http_response> channel_page(request_context& ctx, const sig
     // Where the reader left off: the page starts far enough back to show the first unread message.
     auto marker = co_await db::read_marker_of(ctx.svc.db, channel.id, access.membership->id);
     if (!marker) co_return database_failure(ctx, marker.error());
-    std::optional<std::int64_t> new_after = *marker;
+    std::optional<std::int64_t> new_after = marker->seq;
     auto h = co_await history_fragment(ctx, access, channel, std::nullopt, new_after, page_size);
     if (!h) co_return database_failure(ctx, h.error());
-    if (new_after && h->last_seq - *new_after > page_size) {
+    // Someone coming back reads on from where they were; someone new starts at the newest page.
+    if (marker->saved && h->last_seq - marker->seq > page_size) {
         const int size = static_cast<int>(std::min<std::int64_t>(h->last_seq - *new_after + 1, max_page_size));
         h = co_await history_fragment(ctx, access, channel, std::nullopt, new_after, size);
         if (!h) co_return database_failure(ctx, h.error());

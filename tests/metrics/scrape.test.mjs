@@ -103,14 +103,15 @@ test('after some traffic /metrics passes promtool, labels routes by pattern and 
   assert.ok(total(all, 'process_max_fds') >= total(all, 'process_open_fds'));
   assert.ok(total(all, 'process_start_time_seconds') > Date.now() / 1000 - 3600);
 
-  // Closing the page closes its socket: counted by code (the browser's 1001, going away), gauge back.
+  // Closing the page closes its sockets (the channel's and the attention stream): counted by code (the
+  // browser's 1001, going away), gauge back.
   await alice.context.close();
   for (let i = 0; i < 50; i++) {
     all = samples(await scrape());
-    if (total(all, 'eelchat_websocket_closes_total') >= 1) break;
+    if (total(all, 'eelchat_websocket_closes_total') >= 2 && total(all, 'eelchat_websockets_open') === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.ok(total(all, 'eelchat_websocket_closes_total') >= 1);
+  assert.ok(total(all, 'eelchat_websocket_closes_total') >= 2);
   assert.equal(total(all, 'eelchat_websockets_open'), 0);
 });
 

@@ -130,6 +130,30 @@ TEST_CASE("ws frames: a ping between the fragments of a message is answered in p
     CHECK(payloads[0] == "p1");
 }
 
+TEST_CASE("ws frames: with keep_messages each whole message is reported unmasked, fragments joined",
+          "[ws][unit]") {
+    const std::string bytes =
+        client_frame(ws_opcode::text, "frag", false) + client_frame(ws_opcode::ping, "p1") +
+        client_frame(ws_opcode::continuation, "ment", false) +
+        client_frame(ws_opcode::continuation, "ed", true) + client_frame(ws_opcode::text, "") +
+        client_frame(ws_opcode::text, "{\"t\":\"read\"}");
+    for (std::size_t chunk : {bytes.size(), std::size_t(1), std::size_t(5)}) {
+        net::ws_frame_parser p(1024, true);
+        std::vector<std::string> payloads;
+        auto events = parse_all(p, bytes, chunk, &payloads);
+        REQUIRE(events.size() == 4);
+        CHECK(events[0].what == kind::ping);
+        CHECK(events[1].what == kind::message);
+        CHECK(payloads[1] == "fragmented");
+        CHECK(payloads[2] == "");
+        CHECK(payloads[3] == "{\"t\":\"read\"}");
+    }
+    net::ws_frame_parser small(8, true);
+    auto over = parse_all(small, client_frame(ws_opcode::text, "123456789"), 100);
+    REQUIRE(over.size() == 1);
+    CHECK(over[0].what == kind::error);
+}
+
 TEST_CASE("ws frames: a message over the limit fails with 1009, also when fragmented", "[ws][unit]") {
     {
         net::ws_frame_parser p(1024);
