@@ -81,6 +81,14 @@ asio::awaitable<result<bool>> join_community(pool& db, std::string user_id, std:
     co_return r->rows() > 0 && r->get(0, 0) == "t";
 }
 
+asio::awaitable<result<void>> set_everyone_may_mention_channel(pool& db, std::string community_id,
+                                                               bool allowed) {
+    auto r = co_await db.query("UPDATE communities SET everyone_may_mention_channel = $2 WHERE id = $1",
+                               params(std::move(community_id), allowed));
+    if (!r) co_return r.error();
+    co_return result<void>{};
+}
+
 asio::awaitable<result<void>> rename_community(pool& db, std::string community_id, std::string title) {
     // Channels are bumped in id order (as the message batcher locks them), then each gets its event.
     auto args = params(std::move(community_id), std::move(title));

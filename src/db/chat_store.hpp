@@ -60,6 +60,9 @@ boost::asio::awaitable<result<std::string>> create_community(pool& db, std::stri
 boost::asio::awaitable<result<bool>> join_community(pool& db, std::string user_id, std::string community_id);
 // Renames the community, as a rename event in each of its channels (pages of every channel see it).
 boost::asio::awaitable<result<void>> rename_community(pool& db, std::string community_id, std::string title);
+// Whether members who are not admins may mention @channel.
+boost::asio::awaitable<result<void>> set_everyone_may_mention_channel(pool& db, std::string community_id,
+                                                                      bool allowed);
 
 // A member as the members page and pickers show them.
 struct member_row {

@@ -12,7 +12,7 @@ namespace eelchat::limits {
 struct settings {
     // WebSockets open at once on one instance (WS_MAX_PER_USER, WS_MAX_PER_ADDRESS); beyond, the new
     // socket is closed with 1008 and a reason.
-    std::size_t ws_per_user = 20;
+    std::size_t ws_per_user = 40; // each page holds two: its channel and its attention stream
     std::size_t ws_per_address = 200;
     // WS_IDLE_TIMEOUT: a socket whose client has not answered the keep-alive ping within this is closed.
     std::chrono::seconds ws_idle_timeout{60};

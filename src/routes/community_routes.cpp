@@ -42,6 +42,8 @@ std::string rename_form(request_context& ctx, const community_access& access, st
     d.set("action", community_url(access.community.id) + "/settings");
     d.set("title", std::string(typed));
     d.set("error", std::string(error));
+    d.set("with_mention_setting", true);
+    d.set("everyone_may_mention_channel", access.community.everyone_may_mention_channel);
     return ctx.svc.pages.tpl().render("rename", d);
 }
 
@@ -181,6 +183,11 @@ void add_community_routes(router& r) {
             }
             auto renamed = co_await db::rename_community(ctx.svc.db, access.community.id, *checked.name);
             if (!renamed) co_return database_failure(ctx, renamed.error());
+            const bool everyone = field(ctx, "everyone_may_mention_channel") == "on";
+            if (everyone != access.community.everyone_may_mention_channel) {
+                auto set = co_await db::set_everyone_may_mention_channel(ctx.svc.db, access.community.id, everyone);
+                if (!set) co_return database_failure(ctx, set.error());
+            }
             ctx.svc.log.info("community_renamed", {{"id", ctx.info.id}, {"community", access.community.id}});
             co_return redirect_response(community_url(access.community.id));
         }));

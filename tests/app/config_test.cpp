@@ -95,7 +95,7 @@ TEST_CASE("bad settings are refused with a message naming the variable", "[unit]
 TEST_CASE("every limit has a default and an environment variable", "[unit][config]") {
     auto c = parse_config(env({{"DATABASE_URL", "dbname=x"}}), 1);
     REQUIRE(c.has_value());
-    CHECK(c->limits.ws_per_user == 20);
+    CHECK(c->limits.ws_per_user == 40);
     CHECK(c->limits.messages_per_minute_per_user == 60);
     auto d = parse_config(env({{"DATABASE_URL", "dbname=x"},
                                {"WS_MAX_PER_USER", "3"},
