@@ -1,8 +1,9 @@
-// The JOSE pieces an OpenID Connect client needs (RFC 7515, 7517, 7518): base64url, a provider's key set
+// The JOSE pieces an OpenID Connect client needs (RFC 7515, 7517, 7518): a provider's key set
 // (JWKS) turned into OpenSSL public keys, and JWS signature checks for RS256 and ES256. Pure functions;
 // a parsed key set is immutable and may be shared between threads.
 #pragma once
 
+#include "core/base64url.hpp"
 #include "sso/failure.hpp"
 
 #include <memory>
@@ -15,9 +16,9 @@ struct evp_pkey_st; // OpenSSL's EVP_PKEY, kept out of this header
 
 namespace eelchat::sso {
 
-// Base64url without padding (RFC 7515 2). Decoding refuses padding, other alphabets and stray bits.
-std::string base64url_encode(std::string_view data);
-std::optional<std::string> base64url_decode(std::string_view text);
+// Base64url (RFC 7515 2) lives in core; the JOSE code here and its callers use it as their own.
+using text::base64url_decode;
+using text::base64url_encode;
 
 // One signing key of a provider.
 struct jwk {
