@@ -189,8 +189,9 @@ int serve(const config& cfg) {
 
     // The realtime hub (LISTEN connection, fan-out) runs on a thread of its own for the process's life.
     shared->hub = start_realtime_hub(cfg, log);
-    // So does the feed poller.
+    // So do the feed poller and the Web Push sender.
     shared->feeds = start_feed_poller(cfg, log);
+    shared->push = start_push_sender(cfg, log, *shared->hub);
     shared->sso = make_sso_client(cfg, log);
 
     // The Prometheus endpoint, on its own thread and port (METRICS_ADDR), before the chat's port opens so
@@ -282,6 +283,7 @@ int serve(const config& cfg) {
     main_ctx.run();
     if (joiner.joinable()) joiner.join();
     shared->feeds->stop();
+    shared->push->stop();
     if (clean) shared->hub->stop();
     if (metrics_endpoint) metrics_endpoint->stop();
     log.info("stopped", {{"clean", clean}});

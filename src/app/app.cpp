@@ -3,6 +3,7 @@
 #include "db/auth_store.hpp"
 #include "db/oidc_store.hpp"
 #include "mail/smtp_mailer.hpp"
+#include "mail/unread_digest.hpp"
 #include "routes/dispatch.hpp"
 #include "routes/responses.hpp"
 #include "routes/routes.hpp"
@@ -47,6 +48,18 @@ std::shared_ptr<sso::client> make_sso_client(const config& cfg, logger log) {
     return std::make_shared<sso::client>(std::move(c), std::move(log));
 }
 
+std::shared_ptr<push::sender> start_push_sender(const config& cfg, logger log, realtime::hub& hub) {
+    push::sender_options opts;
+    opts.allow_private = cfg.push_allow_private;
+    opts.subject = cfg.push_subject;
+    opts.email_after = cfg.notify_email_after.count() > 0;
+    auto sender = std::make_shared<push::sender>(database_pool(cfg, "eelchat-push", 2), std::move(log), opts);
+    hub.on_notifications_queued([weak = std::weak_ptr<push::sender>(sender)] {
+        if (auto s = weak.lock()) s->wake();
+    });
+    return sender;
+}
+
 std::shared_ptr<feeds::poller> start_feed_poller(const config& cfg, logger log, feeds::poller_options opts) {
     opts.allow_private = cfg.feeds_allow_private;
     opts.user_agent = "eelchat (" + cfg.base_url + ")";
@@ -61,9 +74,12 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
       messages_(pool_, shared_->log),
       mailer_(shared_->make_mailer ? shared_->make_mailer(ctx) : mailer_for(ctx, shared_->cfg, shared_->log)),
       pages_(templates_, *shared_->assets),
-      subscribers_(shared_->log), settings_{shared_->cfg.base_url, shared_->cfg.trust_proxy,
-                                            shared_->cfg.feeds_allow_private, shared_->cfg.email_signin,
-                                            shared_->cfg.oidc ? shared_->cfg.oidc->name : std::string()},
+      subscribers_(shared_->log), settings_{shared_->cfg.base_url,
+                                            shared_->cfg.trust_proxy,
+                                            shared_->cfg.feeds_allow_private,
+                                            shared_->cfg.email_signin,
+                                            shared_->cfg.oidc ? shared_->cfg.oidc->name : std::string(),
+                                            shared_->cfg.push_allow_private},
       services_{settings_,
                 shared_->log,
                 pool_,
@@ -78,7 +94,7 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
                 shared_->sso.get(),
                 {},
                 shared_->draining.get()},
-      housekeeping_timer_(ctx) {
+      housekeeping_timer_(ctx), digest_timer_(ctx) {
     routes::add_health_routes(router_);
     routes::add_auth_routes(router_);
     routes::add_sso_routes(router_);
@@ -89,8 +105,24 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
     routes::add_chat_routes(router_);
     routes::add_realtime_routes(router_);
     routes::add_attention_routes(router_);
+    routes::add_push_routes(router_);
     shared_->hub->attach(ctx.get_executor(), &subscribers_);
     asio::co_spawn(ctx, housekeeping(), log_exceptions{shared_->log, "housekeeping_crashed"});
+    if (shared_->cfg.notify_email_after.count() > 0)
+        asio::co_spawn(ctx, unread_digests(), log_exceptions{shared_->log, "digests_crashed"});
+}
+
+asio::awaitable<void> app::unread_digests() {
+    mail::digest_options opts;
+    opts.after = shared_->cfg.notify_email_after;
+    opts.base_url = shared_->cfg.base_url;
+    while (!stopping_) {
+        digest_timer_.expires_after(std::chrono::minutes(1));
+        boost::system::error_code ec;
+        co_await digest_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (stopping_) break;
+        co_await mail::send_due_digests(pool_, *mailer_, opts, shared_->log);
+    }
 }
 
 asio::awaitable<void> app::housekeeping() {
@@ -141,6 +173,7 @@ void app::shutdown() {
     subscribers_.close_all_for_restart();
     shared_->hub->detach(&subscribers_);
     housekeeping_timer_.cancel();
+    digest_timer_.cancel();
     pool_.close();
 }
 

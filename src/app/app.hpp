@@ -12,6 +12,7 @@
 #include "limits/guards.hpp"
 #include "mail/mailer.hpp"
 #include "net/http.hpp"
+#include "push/sender.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/subscribers.hpp"
 #include "render/assets.hpp"
@@ -39,6 +40,8 @@ struct shared_state {
     std::shared_ptr<realtime::hub> hub = {};
     // The process's feed poller; may be empty (then a new subscription waits for another instance's poll).
     std::shared_ptr<feeds::poller> feeds = {};
+    // The process's Web Push sender; may be empty (then another instance sends the queued notifications).
+    std::shared_ptr<push::sender> push = {};
     // The single sign-on client (provider metadata and keys, cached for the process); empty without
     // OIDC_ISSUER.
     std::shared_ptr<sso::client> sso = {};
@@ -63,6 +66,8 @@ private:
     // Hourly: deletes expired sessions, sign-in links and codes, stale single sign-ons, and old
     // rate-limit windows.
     boost::asio::awaitable<void> housekeeping();
+    // NOTIFY_EMAIL_AFTER_MIN: every minute, emails people their notifications still unread.
+    boost::asio::awaitable<void> unread_digests();
 
     std::shared_ptr<const shared_state> shared_;
     db::pool pool_;
@@ -75,6 +80,7 @@ private:
     routes::services services_;
     routes::router router_;
     boost::asio::steady_timer housekeeping_timer_;
+    boost::asio::steady_timer digest_timer_;
     bool stopping_ = false;
 };
 
@@ -84,6 +90,9 @@ std::shared_ptr<realtime::hub> start_realtime_hub(const config& cfg, logger log)
 std::shared_ptr<sso::client> make_sso_client(const config& cfg, logger log);
 // `opts` gives the timing; what the configuration says (FEEDS_ALLOW_PRIVATE, BASE_URL in the user agent)
 // is filled in.
+// Starts the process's Web Push sender (PUSH_ALLOW_PRIVATE, PUSH_SUBJECT, NOTIFY_EMAIL_AFTER_MIN) and has
+// `hub` wake it whenever notifications are queued.
+std::shared_ptr<push::sender> start_push_sender(const config& cfg, logger log, realtime::hub& hub);
 std::shared_ptr<feeds::poller> start_feed_poller(const config& cfg, logger log,
                                                  feeds::poller_options opts = {});
 

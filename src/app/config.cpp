@@ -103,6 +103,7 @@ std::vector<limit_variable> limit_variables(limits::settings& l) {
         {"FEEDS_MAX_PER_USER", 1, 100000, count(l.feeds_per_user)},
         {"REACTIONS_MAX_KINDS_PER_MESSAGE", 1, 1000, count(l.reaction_kinds_per_message)},
         {"DIRECT_MAX_PEOPLE", 2, 1000, count(l.direct_max_people)},
+        {"PUSH_MAX_PER_USER", 1, 1000, count(l.push_subscriptions_per_user)},
     };
 }
 
@@ -216,6 +217,23 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
             return bad("FEEDS_ALLOW_PRIVATE must be 0 or 1, got \"" + std::string(*v) + "\"");
         c.feeds_allow_private = *v == "1";
     }
+    if (auto v = get("PUSH_ALLOW_PRIVATE")) {
+        if (*v != "0" && *v != "1")
+            return bad("PUSH_ALLOW_PRIVATE must be 0 or 1, got \"" + std::string(*v) + "\"");
+        c.push_allow_private = *v == "1";
+    }
+    if (auto v = get("PUSH_SUBJECT")) {
+        if (!v->starts_with("mailto:") && !v->starts_with("https://"))
+            return bad("PUSH_SUBJECT must start with mailto: or https://, got \"" + std::string(*v) + "\"");
+        c.push_subject = std::string(*v);
+    }
+    if (auto v = get("NOTIFY_EMAIL_AFTER_MIN")) {
+        auto n = parse_int<long>(*v, 0, 10080);
+        if (!n)
+            return bad("NOTIFY_EMAIL_AFTER_MIN must be a number of minutes from 0 to 10080, got \"" +
+                       std::string(*v) + "\"");
+        c.notify_email_after = std::chrono::minutes(*n);
+    }
     if (auto v = get("METRICS_ADDR")) {
         auto m = parse_metrics_address(*v);
         if (!m)
@@ -302,6 +320,7 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
                        "relay that offers STARTTLS, or drop SMTP_USER for a trusted relay without AUTH)");
         c.smtp = std::move(m);
     }
+    if (c.push_subject.empty()) c.push_subject = c.smtp ? "mailto:" + c.smtp->from : c.base_url;
     return c;
 }
 

@@ -62,6 +62,15 @@ struct config {
     // FEEDS_ALLOW_PRIVATE=1: feeds may live on loopback, private and link-local addresses (local setups,
     // tests). Off by default, so that a community admin cannot make the server fetch its own network.
     bool feeds_allow_private = false;
+    // PUSH_ALLOW_PRIVATE=1: Web Push endpoints may be http and on non-public addresses (a push service on
+    // your own network, tests). Off by default: a browser's endpoint must be https on a public address.
+    bool push_allow_private = false;
+    // PUSH_SUBJECT: the contact push services see in the VAPID token (mailto: or https:); default MAIL_FROM
+    // as a mailto: when set, else BASE_URL.
+    std::string push_subject;
+    // NOTIFY_EMAIL_AFTER_MIN: email a person their notifications still unread after this many minutes;
+    // 0 (the default) sends none.
+    std::chrono::minutes notify_email_after{0};
     std::optional<oidc_settings> oidc; // set when OIDC_ISSUER is
     // EMAIL_SIGNIN=off: no emailed links or codes, single sign-on only (refused without OIDC_ISSUER, which
     // would leave nobody a way in).

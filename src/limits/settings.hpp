@@ -46,6 +46,9 @@ struct settings {
     // against the posting rates above, like messages: each is an event every open page receives.
     unsigned reaction_kinds_per_message = 40;
     unsigned direct_max_people = 16;
+    // Browsers one account may have subscribed to Web Push (PUSH_MAX_PER_USER); a new one beyond replaces
+    // the oldest.
+    unsigned push_subscriptions_per_user = 10;
 };
 
 } // namespace eelchat::limits

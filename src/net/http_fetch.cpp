@@ -248,7 +248,9 @@ asio::awaitable<hop> exchange(Stream& stream, const url& u, const fetch_request&
                                    "HTTP " + std::to_string(status) + " redirect without a Location header"));
         co_return h;
     }
-    if (status != 200 && status != 304)
+    // A POST's answer may be any success (a push service says 201 Created); a GET's only 200 or 304.
+    const bool success = status == 200 || status == 304 || (req.body && status >= 200 && status < 300);
+    if (!success)
         co_return fail(
             failure(fetch_errc::http_status, "HTTP " + std::to_string(status), static_cast<int>(status)));
     h.response.status = static_cast<int>(status);

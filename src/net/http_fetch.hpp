@@ -36,7 +36,7 @@ struct fetch_request {
     std::optional<std::string> etag;          // sent as If-None-Match
     std::optional<std::string> last_modified; // sent as If-Modified-Since
     // Set: the request is a POST of this body with `content_type`. A POST follows no redirect (its body
-    // would go to wherever the server points) and sends no conditional headers.
+    // would go to wherever the server points), sends no conditional headers, and succeeds on any 2xx.
     std::optional<std::string> body;
     std::string content_type;
     std::string accept; // empty: the feed formats

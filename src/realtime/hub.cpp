@@ -68,7 +68,10 @@ struct hub::impl : std::enable_shared_from_this<impl> {
         lo.conninfo = conninfo;
         lo.channels = {std::string(events_channel)};
         db::listener::callbacks cb;
-        cb.on_connected = [this]() -> asio::awaitable<void> { co_await resync(); };
+        cb.on_connected = [this]() -> asio::awaitable<void> {
+            if (on_queued) on_queued(); // what was queued while we were away
+            co_await resync();
+        };
         cb.on_notification = [this](const db::notification& n) { on_notification(n.payload); };
         listener = std::make_unique<db::listener>(ctx.get_executor(), std::move(lo), std::move(cb), log);
     }
@@ -93,6 +96,7 @@ struct hub::impl : std::enable_shared_from_this<impl> {
     asio::steady_timer retry;
     std::unordered_map<std::string, channel_state> channels;
     bool stopped = false;
+    std::function<void()> on_queued; // notifications were queued (n:), or we reconnected
 
     // --- Attention streams ---
     struct audience_entry {
@@ -270,6 +274,8 @@ struct hub::impl : std::enable_shared_from_this<impl> {
             to_workers([membership](subscriber_registry& r) { r.membership_ended(membership); });
         } else if (kind == 'a') {
             audiences.erase(std::string(rest));
+        } else if (kind == 'n') {
+            if (on_queued) on_queued();
         } else if (!watched.empty()) {
             on_attention(kind, rest);
         }
@@ -490,7 +496,8 @@ struct hub::impl : std::enable_shared_from_this<impl> {
 hub::hub(db::pool_config pool, logger log) : impl_(std::make_shared<impl>(std::move(pool), std::move(log))) {
     asio::co_spawn(impl_->ctx, impl_->listener->run(),
                    log_exceptions{impl_->log, "realtime_listener_crashed"});
-    asio::co_spawn(impl_->ctx, impl_->heartbeat_loop(), log_exceptions{impl_->log, "realtime_heartbeat_crashed"});
+    asio::co_spawn(impl_->ctx, impl_->heartbeat_loop(),
+                   log_exceptions{impl_->log, "realtime_heartbeat_crashed"});
     thread_ = std::thread([impl = impl_] { impl->ctx.run(); });
 }
 
@@ -535,9 +542,14 @@ void hub::unwatch(std::string community_id) {
     asio::post(impl_->ctx, [impl = impl_, id = std::move(community_id)] { impl->unwatch(id); });
 }
 
+void hub::on_notifications_queued(std::function<void()> fn) {
+    asio::post(impl_->ctx, [impl = impl_, fn = std::move(fn)]() mutable { impl->on_queued = std::move(fn); });
+}
+
 void hub::presence_change(std::string user_id, int tabs, int visible) {
-    asio::post(impl_->ctx,
-               [impl = impl_, u = std::move(user_id), tabs, visible] { impl->presence_change(u, tabs, visible); });
+    asio::post(impl_->ctx, [impl = impl_, u = std::move(user_id), tabs, visible] {
+        impl->presence_change(u, tabs, visible);
+    });
 }
 
 const std::string& hub::instance_id() const {

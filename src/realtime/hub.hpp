@@ -17,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,6 +58,11 @@ public:
     // being zero, and keeps this process's row in instances fresh.
     void presence_change(std::string user_id, int tabs, int visible);
     const std::string& instance_id() const;
+
+    // `fn` runs on the hub's thread whenever notifications were queued for sending (an "n:" NOTIFY of
+    // migration 0009) and after every reconnect of the listener (some may have been queued meanwhile).
+    // It must not block: the push sender's wake(). Any thread.
+    void on_notifications_queued(std::function<void()> fn);
 
     // Stops the listener and the thread; waits for it. Idempotent.
     void stop();

@@ -5,6 +5,7 @@
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
 
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 
@@ -201,6 +202,22 @@ std::string markdown_to_html(std::string_view text) {
     while ((ev = cmark_iter_next(it.get())) != CMARK_EVENT_DONE)
         w.node(cmark_iter_get_node(it.get()), ev);
     return w.take();
+}
+
+std::string markdown_to_plain_text(std::string_view text) {
+    std::unique_lock lock(parse_mutex);
+    auto parser = new_parser();
+    cmark_parser_feed(parser.get(), text.data(), text.size());
+    std::unique_ptr<cmark_node, node_deleter> doc(cmark_parser_finish(parser.get()));
+    parser.reset();
+    lock.unlock();
+    if (!doc) return std::string(text);
+    std::unique_ptr<char, decltype(&std::free)> out(cmark_render_plaintext(doc.get(), CMARK_OPT_DEFAULT, 0),
+                                                    &std::free);
+    std::string plain = out ? std::string(out.get()) : std::string(text);
+    while (!plain.empty() && (plain.back() == '\n' || plain.back() == ' '))
+        plain.pop_back();
+    return plain;
 }
 
 } // namespace eelchat::render

@@ -15,6 +15,10 @@ namespace eelchat::render {
 // `text` is valid UTF-8 (core/text.hpp checked it). Thread-safe.
 std::string markdown_to_html(std::string_view text);
 
+// The text without its markdown ("**bold**" becomes "bold", "@**Alice**" "@Alice"), for notifications
+// and emails, where nothing is rendered. Thread-safe.
+std::string markdown_to_plain_text(std::string_view text);
+
 // Whether `url` may be a link's target: http://, https:// or mailto:, with no spaces or control
 // characters anywhere (browsers drop those inside a scheme, which is how "java\tscript:" gets through).
 bool is_safe_link(std::string_view url);

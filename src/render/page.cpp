@@ -9,11 +9,13 @@ page_renderer::page_renderer(templates& tpl, const asset_store& assets) : tpl_(t
     asset_urls_.set("hyperscript", assets.url("/vendor/_hyperscript.min.js"));
     asset_urls_.set("eelchat_js", assets.url("/js/eelchat.js"));
     asset_urls_.set("attention_js", assets.url("/js/attention.js"));
+    asset_urls_.set("push_js", assets.url("/js/push.js"));
     asset_urls_.set("eel", assets.url("/img/eel.svg"));
     asset_urls_.set("favicon", assets.url("/favicon.svg"));
 }
 
-std::string page_renderer::page(std::string_view title, std::string_view name, data d, std::string_view csrf) {
+std::string page_renderer::page(std::string_view title, std::string_view name, data d,
+                                std::string_view csrf) {
     d.set("assets", asset_urls_);
     data layout;
     layout.set("title", std::string(title));

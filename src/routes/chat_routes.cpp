@@ -8,6 +8,7 @@
 #include "db/channel_store.hpp"
 #include "db/message_store.hpp"
 #include "db/params.hpp"
+#include "db/push_store.hpp"
 #include "render/channels.hpp"
 #include "render/messages.hpp"
 #include "render/page.hpp"
@@ -62,12 +63,32 @@ asio::awaitable<db::result<history>> history_fragment(request_context& ctx, cons
                 break;
             }
     if (split < shown.size())
-        d.set("messages_html", render::render_messages(tpl, shown.subspan(0, split), href) +
-                                   "<div id=\"new-messages\" class=\"new-divider\" role=\"separator\">New</div>" +
-                                   render::render_messages(tpl, shown.subspan(split), href));
+        d.set("messages_html",
+              render::render_messages(tpl, shown.subspan(0, split), href) +
+                  "<div id=\"new-messages\" class=\"new-divider\" role=\"separator\">New</div>" +
+                  render::render_messages(tpl, shown.subspan(split), href));
     else
         d.set("messages_html", render::render_messages(tpl, shown, href));
     co_return history{tpl.render("older_messages", d), page->last_seq};
+}
+
+// The choices of the "Notify me" menu, the member's own selected.
+render::data notify_levels(bool direct, std::string_view chosen) {
+    const std::pair<std::string_view, std::string_view> choices[] = {
+        {"default", direct ? "About every message (default)" : "When mentioned (default)"},
+        {"all", "About every message"},
+        {"mentions", "Only when mentioned"},
+        {"none", "Never"},
+    };
+    render::data list{render::data::type::list};
+    for (auto [value, label] : choices) {
+        render::data o;
+        o.set("value", std::string(value));
+        o.set("label", std::string(label));
+        o.set("selected", value == (chosen.empty() ? std::string_view("default") : chosen));
+        list.push_back(o);
+    }
+    return list;
 }
 
 asio::awaitable<net::http_response> channel_page(request_context& ctx, const signed_in_user& user,
@@ -85,15 +106,19 @@ asio::awaitable<net::http_response> channel_page(request_context& ctx, const sig
     if (!h) co_return database_failure(ctx, h.error());
     // Someone coming back reads on from where they were; someone new starts at the newest page.
     if (marker->saved && h->last_seq - marker->seq > page_size) {
-        const int size = static_cast<int>(std::min<std::int64_t>(h->last_seq - *new_after + 1, max_page_size));
+        const int size =
+            static_cast<int>(std::min<std::int64_t>(h->last_seq - *new_after + 1, max_page_size));
         h = co_await history_fragment(ctx, access, channel, std::nullopt, new_after, size);
         if (!h) co_return database_failure(ctx, h.error());
     }
+    auto level = co_await db::notify_level_of(ctx.svc.db, channel.id, access.membership->id);
+    if (!level) co_return database_failure(ctx, level.error());
     auto& tpl = ctx.svc.pages.tpl();
     const std::string href = channel_url(access.community.id, channel.id);
     render::data d;
     d.set("href", href);
     d.set("channel_id", channel.id);
+    d.set("levels", notify_levels(channel.kind == "direct", *level));
     d.set("csrf", ctx.session->csrf_token);
     d.set("channel_title", channel.title);
     d.set("header_html", render::render_channel_header(tpl, channel, href));

@@ -47,6 +47,7 @@ struct settings {
     bool feeds_allow_private = false; // FEEDS_ALLOW_PRIVATE=1: /subscribe accepts non-public hosts
     bool email_signin = true;         // EMAIL_SIGNIN=off: no emailed links or codes
     std::string sso_name;             // OIDC_NAME, when single sign-on is configured
+    bool push_allow_private = false;  // PUSH_ALLOW_PRIVATE=1: push endpoints may be http and non-public
 };
 
 // The per-worker services handlers use. Everything here lives on the worker's thread.

@@ -19,12 +19,15 @@ constexpr std::string_view content_security_policy =
     "form-action 'self'; frame-ancestors 'self'; base-uri 'none'; object-src 'none'";
 
 // For POST and DELETE: parses the form, loads the session and checks its CSRF token. Returns the response
-// to send instead when the request must not reach its handler.
+// to send instead when the request must not reach its handler. A JSON body (what a page script sends,
+// such as a push subscription) is left to its handler; its token can only come in the X-CSRF-Token header.
 asio::awaitable<std::optional<net::http_response>> check_change(request_context& ctx) {
     std::string_view type = ctx.req[http::field::content_type];
     const bool form_body = type.empty() || type.starts_with("application/x-www-form-urlencoded");
-    if (!form_body) co_return error_page(ctx.svc.pages, http::status::unsupported_media_type);
-    auto form = form_data::parse(ctx.req.body());
+    const bool json_body = type.starts_with("application/json");
+    if (!form_body && !json_body) co_return error_page(ctx.svc.pages, http::status::unsupported_media_type);
+    // A JSON request gets an empty form, so that handlers of form posts find no fields in it.
+    auto form = form_data::parse(form_body ? std::string_view(ctx.req.body()) : std::string_view());
     if (!form) co_return error_page(ctx.svc.pages, http::status::bad_request);
     ctx.form = std::make_shared<const form_data>(std::move(*form));
     auto session = co_await load_session(ctx);

@@ -23,6 +23,7 @@ void add_channel_routes(router& r);
 void add_message_routes(router& r);
 // Who the composer offers after "@" (routes/attention_routes.cpp).
 void add_attention_routes(router& r);
+void add_push_routes(router& r);
 // The channel's WebSocket: live messages, with catch-up after a reconnect (routes/realtime_routes.cpp).
 void add_realtime_routes(router& r);
 

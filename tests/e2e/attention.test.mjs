@@ -4,7 +4,7 @@
 // state survives a reload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, signIn, createCommunity, createChannel, send } from './support.mjs';
+import { startServer, launchBrowser, signIn, createCommunity, createChannel, send, setName } from './support.mjs';
 
 let a, b, browser;
 before(async () => {
@@ -17,13 +17,6 @@ after(async () => {
   await b?.stop();
   await a?.stop();
 }, { timeout: 60000 });
-
-async function setName(page, name) {
-  await page.goto(new URL('/profile', page.url()).toString());
-  await page.getByLabel('Display name').fill(name);
-  await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByText('Saved').first().waitFor();
-}
 
 const sidebarLink = (page, name) =>
   page.getByRole('navigation', { name: 'Communities and channels' }).getByRole('link', { name });

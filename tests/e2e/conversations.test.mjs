@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, launchBrowser, signIn, createCommunity, createChannel, artifacts, send } from './support.mjs';
+import { startServer, launchBrowser, signIn, createCommunity, createChannel, artifacts, send, setName } from './support.mjs';
 
 let a, b, browser;
 before(async () => {
@@ -18,13 +18,6 @@ after(async () => {
   await b?.stop();
   await a?.stop();
 }, { timeout: 60000 });
-
-async function setName(page, name) {
-  await page.goto(new URL('/profile', page.url()).toString());
-  await page.getByLabel('Display name').fill(name);
-  await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByText('Saved').first().waitFor();
-}
 
 const message = (page, text) => page.locator('#messages .message', { hasText: text });
 

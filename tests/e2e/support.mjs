@@ -143,6 +143,14 @@ export async function createChannel(page, name, { isPrivate = false } = {}) {
   await page.waitForURL(/\/channel\/[0-9a-f-]{36}$/);
 }
 
+// Sets the display name on the profile page and waits until it is saved.
+export async function setName(page, name) {
+  await page.goto(new URL('/profile', page.url()).toString());
+  await page.getByLabel('Display name').fill(name);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved').first().waitFor();
+}
+
 // Types `text` into the message box `box` of `page` and presses Enter; resolves once the box emptied
 // (the post was accepted).
 export async function send(page, text, box = '#text') {
