@@ -6,7 +6,7 @@
 #                           (net/http.hpp) and the client address key (net/address_bucket.hpp)
 #   realtime, feeds, mail,  features
 #   limits, conversations,
-#   metrics, sso           : net, db, render, core (never routes, app or another feature)
+#   metrics, sso, search   : net, db, render, core (never routes, app or another feature)
 #   render                  templates and fragments: db's row types, core
 #   net, db                 sockets and PostgreSQL: core only
 #   core                    the ground floor: nothing of eelchat
@@ -17,7 +17,7 @@ set -u
 root=${1:-$(dirname "$0")/../..}
 cd "$root/src" || exit 2
 
-features="realtime feeds mail limits conversations metrics sso"
+features="realtime feeds mail limits conversations metrics sso search"
 declare -A allowed=(
     [core]="core"
     [net]="core net"
