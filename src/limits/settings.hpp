@@ -46,6 +46,11 @@ struct settings {
     // against the posting rates above, like messages: each is an event every open page receives.
     unsigned reaction_kinds_per_message = 40;
     unsigned direct_max_people = 16;
+
+    // Search (SEARCH_MAX_QUERY): the longest search, in characters; longer ones are refused with a
+    // message. SEARCH_PAGE_SIZE: results per page ("More results" asks for the next).
+    unsigned search_max_query = 200;
+    unsigned search_page_size = 20;
 };
 
 } // namespace eelchat::limits
