@@ -120,10 +120,10 @@ std::string window_sql() {
 // When the window fell short, the word is rare among the newest messages: the GIN index finds every
 // match (few, as the word is rare), and the newest are sorted out. A separate statement, so that the
 // plan of the common case carries no cost estimate for this one (which would make PostgreSQL compile
-// it with JIT first, for tens of milliseconds).
+// it with JIT first, for tens of milliseconds). It takes the same parameters ($8 unused but typed).
 std::string indexed_sql() {
     return "WITH hits AS MATERIALIZED ("
-           " SELECT m.id, m.created_at FROM messages m WHERE m.community_id = $1 AND " +
+           " SELECT m.id, m.created_at FROM messages m WHERE $8::int > 0 AND m.community_id = $1 AND " +
            readable("m") + " AND " + below_cursor("m") + " AND " + matches("m") + ") SELECT NULL, " +
            hit_columns() +
            " FROM (SELECT id, created_at FROM hits ORDER BY created_at DESC, id DESC LIMIT $7) p"
