@@ -3,6 +3,7 @@
 // them), rare words (one message each), prefixes of words being typed (a common one, and five-digit
 // numbers that match about eleven messages), and from:/in: filters. Requests per second and latency;
 // each answer is checked to hold the number of results its query must find.
+#include "frames.hpp"
 #include "measure.hpp"
 #include "posting.hpp"
 #include "scenario.hpp"
