@@ -103,6 +103,8 @@ int main(int argc, char** argv) {
                 r = run_connections(ctx, db);
             else if (name == "history")
                 r = run_history(ctx, db);
+            else if (name == "search")
+                r = run_search(ctx, db);
             else if (name == "mixed")
                 r = run_mixed(ctx, db);
             r.print();

@@ -34,7 +34,7 @@ std::optional<target_url> parse_url(std::string_view url) {
 const std::vector<std::string>& standard_scenarios() {
     // connections first: its memory per connection is only meaningful on a server that has not yet
     // grown its heap for another scenario's sockets.
-    static const std::vector<std::string> all = {"connections", "fanout", "ingest", "history", "mixed"};
+    static const std::vector<std::string> all = {"connections", "fanout", "ingest", "history", "search", "mixed"};
     return all;
 }
 
@@ -104,7 +104,7 @@ parse_result parse_options(const std::vector<std::string>& args) {
         if (name == "--scenario") {
             if (!is_known_scenario(value))
                 return fail("unknown scenario \"" + value +
-                            "\" (fanout, ingest, connections, history, mixed)");
+                            "\" (fanout, ingest, connections, history, search, mixed)");
             o.scenarios.push_back(value);
         } else if (name == "--url") {
             auto u = parse_url(value);
@@ -180,7 +180,7 @@ usage: eelbench --url http://127.0.0.1:8080 --database-url postgresql://... [fla
   --url URL              an instance's BASE_URL (repeatable: subscribers and connections spread over them)
   --database-url URL     the instances' PostgreSQL: bench users, sessions, communities, channels and the
                          history channel are created there in bulk before measuring (the setup step)
-  --scenario NAME        fanout, ingest, connections, history or mixed (repeatable; default: all five)
+  --scenario NAME        fanout, ingest, connections, history, search or mixed (repeatable; default: all six)
   --server-pid PID       a server process to watch (memory, CPU); repeatable, one per --url
   --server-setting N=V   a setting the servers run with that the report should state, such as a raised
                          limit (repeatable; scripts/bench passes bench/server-limits.env)
@@ -190,7 +190,7 @@ usage: eelbench --url http://127.0.0.1:8080 --database-url postgresql://... [fla
   --channels N           ingest: channels the posters spread over (16)
   --channel-subscribers N  ingest: subscribers per channel (3)
   --connections N        connections: idle websockets per instance (19000)
-  --concurrency N        history: requests in flight (16)
+  --concurrency N        history, search: requests in flight (16)
   --history-messages N   history: messages in the history channel (1000000)
   --mixed-subscribers N  mixed: subscribers over all its channels (2000)
   --rate R               mixed: offered load, posts per second (200)

@@ -65,10 +65,11 @@ report run_pg_insert_baseline(bench_context& ctx, bench_db& db, bool notify) {
                     const auto t0 = now_ns();
                     bench_mark m{++n, 0, t0};
                     conn.exec(
-                        "INSERT INTO eelbench_raw_messages (channel_id, seq, membership_id, text, client_id)"
-                        " VALUES ($1, $2, $3, $4, $5)",
+                        "INSERT INTO eelbench_raw_messages (channel_id, seq, membership_id, text, client_id,"
+                        " community_id) VALUES ($1, $2, $3, $4, $5, $6)",
                         {channel, std::to_string(seq), membership,
-                         make_text(m, static_cast<std::size_t>(o.message_size)), client_id_for(n)});
+                         make_text(m, static_cast<std::size_t>(o.message_size)), client_id_for(n),
+                         world.community_id});
                     if (recording.load(std::memory_order_relaxed)) {
                         window.fetch_add(1, std::memory_order_relaxed);
                         latencies[static_cast<std::size_t>(c)].record(

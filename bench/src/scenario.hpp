@@ -46,6 +46,7 @@ report run_fanout(bench_context& ctx, bench_db& db);
 report run_ingest(bench_context& ctx, bench_db& db);
 report run_connections(bench_context& ctx, bench_db& db);
 report run_history(bench_context& ctx, bench_db& db);
+report run_search(bench_context& ctx, bench_db& db);
 report run_mixed(bench_context& ctx, bench_db& db);
 
 // The limits: a report each (also stored in ctx.base for the scenarios' ratios).

@@ -106,6 +106,7 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
     routes::add_realtime_routes(router_);
     routes::add_attention_routes(router_);
     routes::add_push_routes(router_);
+    routes::add_search_routes(router_);
     shared_->hub->attach(ctx.get_executor(), &subscribers_);
     asio::co_spawn(ctx, housekeeping(), log_exceptions{shared_->log, "housekeeping_crashed"});
     if (shared_->cfg.notify_email_after.count() > 0)

@@ -104,6 +104,8 @@ std::vector<limit_variable> limit_variables(limits::settings& l) {
         {"REACTIONS_MAX_KINDS_PER_MESSAGE", 1, 1000, count(l.reaction_kinds_per_message)},
         {"DIRECT_MAX_PEOPLE", 2, 1000, count(l.direct_max_people)},
         {"PUSH_MAX_PER_USER", 1, 1000, count(l.push_subscriptions_per_user)},
+        {"SEARCH_MAX_QUERY", 1, 10000, count(l.search_max_query)},
+        {"SEARCH_PAGE_SIZE", 1, 200, count(l.search_page_size)},
     };
 }
 

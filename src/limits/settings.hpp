@@ -49,6 +49,11 @@ struct settings {
     // Browsers one account may have subscribed to Web Push (PUSH_MAX_PER_USER); a new one beyond replaces
     // the oldest.
     unsigned push_subscriptions_per_user = 10;
+
+    // Search (SEARCH_MAX_QUERY): the longest search, in characters; longer ones are refused with a
+    // message. SEARCH_PAGE_SIZE: results per page ("More results" asks for the next).
+    unsigned search_max_query = 200;
+    unsigned search_page_size = 20;
 };
 
 } // namespace eelchat::limits

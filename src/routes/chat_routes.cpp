@@ -2,6 +2,7 @@
 // pages of history, posting (routes/posting.cpp), and the profile page. Every route starts from the
 // guards (signed in, then community, then a channel the member may read), so authorization reads in one
 // place per route.
+#include "core/crypto.hpp"
 #include "core/text.hpp"
 #include "db/attention_store.hpp"
 #include "db/auth_store.hpp"
@@ -14,6 +15,7 @@
 #include "render/page.hpp"
 #include "routes/forms.hpp"
 #include "routes/guards.hpp"
+#include "routes/message_context.hpp"
 #include "routes/posting.hpp"
 #include "routes/responses.hpp"
 #include "routes/routes.hpp"
@@ -98,16 +100,28 @@ asio::awaitable<net::http_response> channel_page(request_context& ctx, const sig
     // A direct conversation is titled, for each of its people, by the others' names.
     for (const auto& ch : *channels)
         if (ch.id == channel.id) channel.title = ch.title;
+    // Opened at a message (a search result): the messages around it (routes/message_context.hpp).
+    std::optional<context_history> opened_at;
+    if (auto at = crypto::normalize_uuid(query_value(ctx, "at"))) {
+        auto c = co_await context_fragment(ctx, access, channel, *at);
+        if (!c) co_return database_failure(ctx, c.error());
+        opened_at = std::move(*c);
+    }
     // Where the reader left off: the page starts far enough back to show the first unread message.
     auto marker = co_await db::read_marker_of(ctx.svc.db, channel.id, access.membership->id);
     if (!marker) co_return database_failure(ctx, marker.error());
     std::optional<std::int64_t> new_after = marker->seq;
-    auto h = co_await history_fragment(ctx, access, channel, std::nullopt, new_after, page_size);
+    db::result<history> h = history{};
+    if (opened_at) {
+        h->html = std::move(opened_at->html);
+        h->last_seq = opened_at->last_seq;
+    } else {
+        h = co_await history_fragment(ctx, access, channel, std::nullopt, new_after, page_size);
+    }
     if (!h) co_return database_failure(ctx, h.error());
     // Someone coming back reads on from where they were; someone new starts at the newest page.
-    if (marker->saved && h->last_seq - marker->seq > page_size) {
-        const int size =
-            static_cast<int>(std::min<std::int64_t>(h->last_seq - *new_after + 1, max_page_size));
+    if (!opened_at && marker->saved && h->last_seq - marker->seq > page_size) {
+        const int size = static_cast<int>(std::min<std::int64_t>(h->last_seq - *new_after + 1, max_page_size));
         h = co_await history_fragment(ctx, access, channel, std::nullopt, new_after, size);
         if (!h) co_return database_failure(ctx, h.error());
     }

@@ -5,6 +5,7 @@
 #include "core/crypto.hpp"
 #include "render/channels.hpp"
 #include "render/page.hpp"
+#include "limits/guards.hpp"
 #include "routes/forms.hpp"
 #include "routes/responses.hpp"
 
@@ -78,6 +79,8 @@ asio::awaitable<net::http_response> render_shell(request_context& ctx, const sig
         d.set("membership_id", s.access->membership->id);
         d.set("user_id", user.id);
         d.set("active_channel", s.active_channel);
+        d.set("search_query", s.search_query);
+        d.set("search_max", std::to_string(ctx.svc.limits.cfg.search_max_query));
     }
     d.set("email", user.email);
     d.set("csrf", csrf);

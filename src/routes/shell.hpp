@@ -35,6 +35,7 @@ struct shell {
     std::vector<db::channel_row> channels; // the ones this member may see (db::list_channels)
     std::string active_channel;
     std::string main_html;
+    std::string search_query; // shown in the search box (the search page's own query)
 };
 // The whole page: the shell with `s.main_html` in its main column.
 boost::asio::awaitable<net::http_response> render_shell(request_context& ctx, const signed_in_user& user,

@@ -121,6 +121,12 @@ async function pushes() {
   await B.goto(b.base + generalPath);
   await B.getByRole('button', { name: 'Notifications on' }).waitFor();
   assert.equal(await B.evaluate(() => window.__pushKey), key, 'subscribed with the server\'s VAPID key');
+  // The service worker that shows them is installed for the whole site, and the app has a manifest.
+  assert.equal(await B.evaluate(async () => (await navigator.serviceWorker.getRegistration('/'))?.scope),
+    b.base + '/');
+  const manifest = await (await fetch(b.base + '/manifest.webmanifest')).json();
+  assert.equal(manifest.start_url, '/app');
+  assert.equal(manifest.display, 'standalone');
   // Two more browsers of his: one whose subscription expired (410), one whose push service is busy once.
   assert.equal((await postSubscription(B, push.subscribe('bob-gone', 410)))[0], 201);
   assert.equal((await postSubscription(B, push.subscribe('bob-busy', (n) => (n === 0 ? 503 : 201))))[0], 201);

@@ -6,7 +6,8 @@
 #                           (net/http.hpp) and the client address key (net/address_bucket.hpp)
 #   realtime, feeds, mail,  features
 #   limits, conversations,
-#   metrics, sso, push     : net, db, render, core (never routes, app or another feature)
+#   metrics, sso, push,
+#   search                 : net, db, render, core (never routes, app or another feature)
 #   render                  templates and fragments: db's row types, core
 #   net, db                 sockets and PostgreSQL: core only
 #   core                    the ground floor: nothing of eelchat
@@ -17,7 +18,7 @@ set -u
 root=${1:-$(dirname "$0")/../..}
 cd "$root/src" || exit 2
 
-features="realtime feeds mail limits conversations metrics sso push"
+features="realtime feeds mail limits conversations metrics sso push search"
 declare -A allowed=(
     [core]="core"
     [net]="core net"
