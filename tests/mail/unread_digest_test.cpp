@@ -6,7 +6,8 @@
 
 using namespace eelchat;
 
-TEST_CASE("unread email: one line per message with its link; the subject names the one or counts", "[unit][mail]") {
+TEST_CASE("unread email: one line per message with its link, the subject names the one or counts",
+          "[unit][mail]") {
     db::claimed_email e;
     e.email = "bob@example.com";
     e.ids = {1, 2, 3};
