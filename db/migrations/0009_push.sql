@@ -57,6 +57,10 @@ CREATE FUNCTION eelchat_queue_notifications() RETURNS trigger LANGUAGE plpgsql A
 DECLARE
     queued integer;
 BEGIN
+    -- Messages of a community being imported (eelchat import) are history: nobody is told of them.
+    IF current_setting('eelchat.importing', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     WITH candidates AS (
         SELECT DISTINCT n.id AS message_id, n.channel_id, n.membership_id AS author, n.mentions,
                n.mention_channel, x.membership_id

@@ -2,6 +2,7 @@
 
 #include "db/auth_store.hpp"
 #include "db/oidc_store.hpp"
+#include "db/push_store.hpp"
 #include "mail/smtp_mailer.hpp"
 #include "mail/unread_digest.hpp"
 #include "routes/dispatch.hpp"
@@ -140,6 +141,11 @@ asio::awaitable<void> app::housekeeping() {
         }
         auto stale = co_await db::delete_stale_oidc_logins(pool_);
         if (!stale) shared_->log.warn("housekeeping_failed", {{"error", stale.error().message()}});
+        auto old = co_await db::prune_notifications(pool_);
+        if (!old)
+            shared_->log.warn("housekeeping_failed", {{"error", old.error().message()}});
+        else if (*old > 0)
+            shared_->log.info("notifications_pruned", {{"rows", *old}});
     }
 }
 

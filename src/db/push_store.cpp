@@ -246,6 +246,12 @@ asio::awaitable<result<void>> finish_emails(pool& db, std::vector<std::int64_t> 
     co_return result<void>{};
 }
 
+asio::awaitable<result<std::int64_t>> prune_notifications(pool& db) {
+    auto r = co_await db.query("DELETE FROM notifications WHERE created_at < now() - interval '7 days'");
+    if (!r) co_return failure<std::int64_t>(r.error());
+    co_return r->affected_rows();
+}
+
 asio::awaitable<result<void>> set_notify_level(pool& db, std::string channel_id, std::string membership_id,
                                                std::string level) {
     if (level.empty()) {

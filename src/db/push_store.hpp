@@ -101,6 +101,10 @@ boost::asio::awaitable<result<std::vector<claimed_email>>> claim_due_emails(pool
 // The email went (or was not needed): the notifications are done.
 boost::asio::awaitable<result<void>> finish_emails(pool& db, std::vector<std::int64_t> ids);
 
+// Housekeeping: notifications still queued after a week (an email that never went, a setting that
+// changed) are dropped. Returns how many.
+boost::asio::awaitable<result<std::int64_t>> prune_notifications(pool& db);
+
 // A member's choice for a channel: "all", "mentions" or "none"; "" returns to the default.
 boost::asio::awaitable<result<void>> set_notify_level(pool& db, std::string channel_id,
                                                       std::string membership_id, std::string level);

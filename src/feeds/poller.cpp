@@ -1,5 +1,6 @@
 #include "feeds/poller.hpp"
 
+#include "core/background.hpp"
 #include "core/metrics.hpp"
 
 #include "db/feed_store.hpp"
@@ -18,7 +19,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <future>
 
 namespace eelchat::feeds {
 
@@ -209,14 +209,8 @@ void poller::stop() {
     if (!thread_.joinable()) return;
     asio::post(impl_->ctx, [impl = impl_] { impl->stop(); });
     // Fetches end by themselves within their deadlines; waiting for one at shutdown is not worth it.
-    auto finished = std::async(std::launch::async, [this] { thread_.join(); });
-    if (finished.wait_for(std::chrono::seconds(2)) == std::future_status::ready) return;
-    impl_->ctx.stop();
-    finished.wait();
-    impl_->log.warn("feed_poller_abandoned", {{"in_flight", impl_->in_flight}});
-    // Coroutine frames still hold pointers into impl; destroying the io_context would run their
-    // destructors against a half-destroyed impl. The process is exiting: let it go.
-    new std::shared_ptr<impl>(impl_);
+    if (!join_or_abandon(thread_, impl_->ctx, std::chrono::seconds(2), impl_))
+        impl_->log.warn("feed_poller_abandoned", {{"in_flight", impl_->in_flight}});
 }
 
 std::uint64_t poller::rounds() const {

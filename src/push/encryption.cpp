@@ -1,5 +1,7 @@
 #include "push/encryption.hpp"
 
+#include "core/openssl_deleter.hpp"
+
 #include "core/crypto.hpp"
 #include "push/p256.hpp"
 
@@ -23,9 +25,7 @@ constexpr std::size_t tag_size = 16;
 // as big as it works; 4096 is what browsers and the RFC's example use.
 constexpr std::uint32_t record_size = 4096;
 
-struct cipher_ctx_free {
-    void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
+using cipher_ctx_free = openssl_deleter<EVP_CIPHER_CTX_free>;
 
 // HMAC-SHA-256 of `data` under `key`, the 32 raw bytes. HKDF with SHA-256 and one output block is two
 // of these, which is how RFC 8291 3.4 and RFC 8188 2.2 write it down.

@@ -1,5 +1,7 @@
 #include "push/p256.hpp"
 
+#include "core/openssl_deleter.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -16,27 +18,13 @@ namespace {
 // OpenSSL's name for the curve the Push API and ES256 use (P-256, secp256r1).
 constexpr const char* group_name = "prime256v1";
 
-struct bn_free {
-    void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-struct bn_ctx_free {
-    void operator()(BN_CTX* c) const { BN_CTX_free(c); }
-};
-struct group_free {
-    void operator()(EC_GROUP* g) const { EC_GROUP_free(g); }
-};
-struct point_free {
-    void operator()(EC_POINT* p) const { EC_POINT_free(p); }
-};
-struct bld_free {
-    void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-struct params_free {
-    void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct ctx_free {
-    void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
+using bn_free = openssl_deleter<BN_clear_free>;
+using bn_ctx_free = openssl_deleter<BN_CTX_free>;
+using group_free = openssl_deleter<EC_GROUP_free>;
+using point_free = openssl_deleter<EC_POINT_free>;
+using bld_free = openssl_deleter<OSSL_PARAM_BLD_free>;
+using params_free = openssl_deleter<OSSL_PARAM_free>;
+using ctx_free = openssl_deleter<EVP_PKEY_CTX_free>;
 
 using bignum = std::unique_ptr<BIGNUM, bn_free>;
 using pkey_ctx = std::unique_ptr<EVP_PKEY_CTX, ctx_free>;

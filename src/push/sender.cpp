@@ -1,5 +1,6 @@
 #include "push/sender.hpp"
 
+#include "core/background.hpp"
 #include "core/base64url.hpp"
 #include "core/metrics.hpp"
 #include "db/push_store.hpp"
@@ -18,7 +19,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <future>
 
 namespace eelchat::push {
 
@@ -275,13 +275,8 @@ void sender::wake() {
 void sender::stop() {
     if (!thread_.joinable()) return;
     asio::post(impl_->ctx, [impl = impl_] { impl->stop(); });
-    auto finished = std::async(std::launch::async, [this] { thread_.join(); });
-    if (finished.wait_for(std::chrono::seconds(2)) == std::future_status::ready) return;
-    impl_->ctx.stop();
-    finished.wait();
-    impl_->log.warn("push_sender_abandoned", {{"in_flight", impl_->in_flight}});
-    // As the feed poller: coroutine frames still point into impl; the process is exiting.
-    new std::shared_ptr<impl>(impl_);
+    if (!join_or_abandon(thread_, impl_->ctx, std::chrono::seconds(2), impl_))
+        impl_->log.warn("push_sender_abandoned", {{"in_flight", impl_->in_flight}});
 }
 
 } // namespace eelchat::push

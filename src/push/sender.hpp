@@ -27,7 +27,9 @@ struct sender_options {
     std::size_t concurrent = 16; // notifications being sent at once
     int max_attempts = 5;        // tries of a push service that keeps failing
     std::chrono::seconds ttl{24 * 3600}; // how long a push service keeps a message for an offline browser
-    std::chrono::seconds lease{60};      // a claim outlives the longest send (15 s per subscription)
+    // A claim outlives the longest send: `timeout` for each of a person's subscriptions, one after the
+    // other (PUSH_MAX_PER_USER of them at the default 10), with room.
+    std::chrono::seconds lease{200};
     std::chrono::seconds poll_every{30}; // a look for due retries, besides being woken
     std::chrono::milliseconds timeout{15000}; // one request to a push service
 };

@@ -1,5 +1,7 @@
 #include "push/vapid.hpp"
 
+#include "core/openssl_deleter.hpp"
+
 #include "core/base64url.hpp"
 #include "push/p256.hpp"
 
@@ -18,12 +20,8 @@ namespace eelchat::push {
 
 namespace {
 
-struct md_ctx_free {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct sig_free {
-    void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
+using md_ctx_free = openssl_deleter<EVP_MD_CTX_free>;
+using sig_free = openssl_deleter<ECDSA_SIG_free>;
 
 // ES256 over `input`: OpenSSL signs in DER, JWS wants r and s as two 32-byte big-endian numbers.
 std::string es256(const p256::key& key, std::string_view input) {

@@ -1,5 +1,7 @@
 #include "sso/jose.hpp"
 
+#include "core/openssl_deleter.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -17,24 +19,12 @@ namespace {
 
 namespace json = boost::json;
 
-struct bn_free {
-    void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct bld_free {
-    void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-struct params_free {
-    void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct ctx_free {
-    void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct md_ctx_free {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct sig_free {
-    void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
+using bn_free = openssl_deleter<BN_free>;
+using bld_free = openssl_deleter<OSSL_PARAM_BLD_free>;
+using params_free = openssl_deleter<OSSL_PARAM_free>;
+using ctx_free = openssl_deleter<EVP_PKEY_CTX_free>;
+using md_ctx_free = openssl_deleter<EVP_MD_CTX_free>;
+using sig_free = openssl_deleter<ECDSA_SIG_free>;
 
 std::shared_ptr<EVP_PKEY> own(EVP_PKEY* k) {
     return std::shared_ptr<EVP_PKEY>(k, [](EVP_PKEY* p) { EVP_PKEY_free(p); });

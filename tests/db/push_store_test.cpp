@@ -94,6 +94,15 @@ TEST_CASE(
     CHECK(f.told(f.post(f.general, f.alice, "NULL", true)) == "b@x,c@x");                // @channel
     CHECK(f.told(f.post(f.direct, f.alice)) == "b@x");                                   // every DM
     CHECK(f.told(f.post(f.direct, f.bob)) == "a@x");
+    // A community being imported is history: nobody is told.
+    auto imported =
+        f.value("WITH s AS MATERIALIZED (SELECT set_config('eelchat.importing', 'on', true) AS v),"
+                " c AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = '" +
+                f.direct +
+                "' AND (SELECT v FROM s) = 'on' RETURNING last_seq) INSERT INTO messages (channel_id,"
+                " seq, membership_id, text) SELECT '" +
+                f.direct + "', last_seq, '" + f.alice + "', 'old' FROM c RETURNING id");
+    CHECK(f.told(imported) == "");
 
     REQUIRE(ok(f.run(db::set_notify_level(*f.pool, f.direct, f.bob, "none"))));
     CHECK(f.told(f.post(f.direct, f.alice)) == "");
