@@ -29,7 +29,9 @@ self.addEventListener('notificationclick', function (event) {
     for (var i = 0; i < windows.length; i++) {
       var w = windows[i];
       if (new URL(w.url).origin === target.origin && 'navigate' in w) {
-        return w.focus().then(function (focused) { return focused.navigate(target.href); });
+        // navigate() works only for a page this worker controls; any other opens a new window.
+        return w.focus().then(function (focused) { return focused.navigate(target.href); })
+          .catch(function () { return self.clients.openWindow(target.href); });
       }
     }
     return self.clients.openWindow(target.href);

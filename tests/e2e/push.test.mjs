@@ -185,6 +185,24 @@ async function pushes() {
   B = await bob.context.newPage();
   await B.goto(b.base + first.payload.url);
   await B.locator('#messages .message', { hasText: 'are you there?' }).waitFor();
+
+  // What the browser does with the pushed payload: the service worker shows it as a notification.
+  const cdp = await bob.context.newCDPSession(B);
+  const registrations = [];
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
+  await cdp.send('ServiceWorker.enable');
+  for (let i = 0; i < 100 && !registrations.some((r) => !r.isDeleted); i++) await new Promise((r) => setTimeout(r, 50));
+  const registration = registrations.find((r) => !r.isDeleted);
+  await cdp.send('ServiceWorker.deliverPushMessage',
+    { origin: b.base, registrationId: registration.registrationId, data: JSON.stringify(first.payload) });
+  const shown = () => B.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications())
+    .map((n) => ({ title: n.title, body: n.body, url: n.data.url })));
+  let notifications = [];
+  for (let i = 0; i < 100 && !notifications.length; i++) {
+    notifications = await shown();
+    if (!notifications.length) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(notifications, [{ title: 'Alice in #general', body: first.payload.body, url: first.payload.url }]);
   assert.deepEqual(push.problems, []);
   assert.deepEqual(alice.problems, []);
 }
