@@ -8,6 +8,7 @@
 #include "limits/guards.hpp"
 #include "push/subscription.hpp"
 #include "routes/guards.hpp"
+#include "routes/posting.hpp"
 #include "routes/responses.hpp"
 #include "routes/routes.hpp"
 #include "routes/shell.hpp"
@@ -46,6 +47,12 @@ void add_push_routes(router& r) {
 
     r.add(http::verb::post, "/push/subscriptions",
           with_user([](request_context& ctx, signed_in_user& user) -> asio::awaitable<net::http_response> {
+              // Each costs a DNS lookup and a row: it counts against the posting rate like a message.
+              if (auto refusal = take_change_allowance(ctx, user)) {
+                  auto res = plain(http::status::too_many_requests, refusal->text);
+                  res.set(http::field::retry_after, refusal->retry_after);
+                  co_return res;
+              }
               const bool allow_private = ctx.svc.cfg.push_allow_private;
               auto sub = push::parse_subscription(ctx.req.body(), allow_private);
               if (!sub) co_return plain(http::status::unprocessable_entity, sub.error());
