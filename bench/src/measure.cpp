@@ -4,6 +4,7 @@
 #include "scenario.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include <unistd.h>
@@ -55,10 +56,16 @@ void add_server_cpu(report& r, const window_result& w, double work, const std::s
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.2f", w.load_average);
     r.add("load_average_1m", w.load_average, "machine load average (1 min)", buf);
+    std::optional<double> loader_us;
     if (w.loader_before && w.loader_after && w.seconds > 0) {
         const double loader = (w.loader_after->cpu_seconds - w.loader_before->cpu_seconds) / w.seconds;
         std::snprintf(buf, sizeof buf, "%.2f cores", loader);
         r.add("loader_cpu_cores", loader, "loader (eelbench) CPU", buf);
+        if (work > 0) {
+            loader_us = loader * w.seconds * 1e6 / work;
+            std::snprintf(buf, sizeof buf, "%.2f us", *loader_us);
+            r.add("loader_cpu_us_per_" + unit, *loader_us, "loader CPU per " + unit, buf);
+        }
     }
     auto cores = w.server_cores();
     if (!cores) return;
@@ -68,6 +75,13 @@ void add_server_cpu(report& r, const window_result& w, double work, const std::s
         const double us = *cores * w.seconds * 1e6 / work;
         std::snprintf(buf, sizeof buf, "%.2f us", us);
         r.add("server_cpu_us_per_" + unit, us, "server CPU per " + unit, buf);
+        // On one machine the loader's CPU is taken from the server's: a loader working harder per unit
+        // than the server measures itself as much as the server.
+        if (loader_us && *loader_us > us) {
+            std::snprintf(buf, sizeof buf, "%.2f us against the server's %.2f us", *loader_us, us);
+            r.warnings.push_back("the loader used more CPU per " + unit + " than the server (" + buf +
+                                 "): these figures are partly the loader's");
+        }
     }
 }
 

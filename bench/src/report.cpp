@@ -111,6 +111,8 @@ void report::print() const {
     std::cout << "\n";
     for (const auto& [label, shown] : rows)
         std::cout << "  " << label << std::string(width - label.size() + 2, ' ') << shown << "\n";
+    for (const auto& w : warnings)
+        std::cout << "  WARNING: " << w << "\n";
     if (failed()) {
         std::cout << "  FAILED:";
         for (const auto& f : failures)
@@ -134,6 +136,10 @@ boost::json::object report::to_json(const boost::json::object& machine, const st
     for (const auto& s : failures)
         f.push_back(boost::json::string(s));
     o["failures"] = std::move(f);
+    boost::json::array w;
+    for (const auto& s : warnings)
+        w.push_back(boost::json::string(s));
+    o["warnings"] = std::move(w);
     return o;
 }
 

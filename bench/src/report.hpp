@@ -20,6 +20,8 @@ struct report {
     boost::json::object results;
     std::vector<std::pair<std::string, std::string>> rows; // label, shown value
     std::vector<std::string> failures;                     // empty: PASSED
+    // What makes the figures doubtful without making them wrong, e.g. a loader that measured itself.
+    std::vector<std::string> warnings;
 
     bool failed() const { return !failures.empty(); }
 

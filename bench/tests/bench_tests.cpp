@@ -5,7 +5,9 @@
 #include "delivery_check.hpp"
 #include "frames.hpp"
 #include "histogram.hpp"
+#include "measure.hpp"
 #include "options.hpp"
+#include "report.hpp"
 #include "ws_frames.hpp"
 
 using namespace eelbench;
@@ -183,4 +185,26 @@ TEST_CASE("a close frame ends the stream with its code; a masked server frame is
     CHECK(pong.size() == 2 + 4 + 2);
     CHECK(static_cast<unsigned char>(pong[0]) == 0x8A);
     CHECK(static_cast<unsigned char>(pong[1]) == 0x82);
+}
+
+TEST_CASE("a loader that spends more CPU per unit than the server says so", "[bench]") {
+    eelbench::window_result w;
+    w.seconds = 2;
+    w.server_before = eelbench::process_sample{};
+    w.server_after = eelbench::process_sample{};
+    w.server_after->cpu_seconds = 1.0; // 0.5 cores
+    w.loader_before = eelbench::process_sample{};
+    w.loader_after = eelbench::process_sample{};
+    w.loader_after->cpu_seconds = 1.5; // 0.75 cores
+    eelbench::report r;
+    eelbench::add_server_cpu(r, w, 1e6, "delivery");
+    CHECK(r.results.at("server_cpu_us_per_delivery").as_double() == Approx(1.0));
+    CHECK(r.results.at("loader_cpu_us_per_delivery").as_double() == Approx(1.5));
+    REQUIRE(r.warnings.size() == 1);
+    CHECK(r.warnings[0].find("loader used more CPU per delivery") != std::string::npos);
+
+    eelbench::report quiet;
+    w.loader_after->cpu_seconds = 0.5;
+    eelbench::add_server_cpu(quiet, w, 1e6, "delivery");
+    CHECK(quiet.warnings.empty());
 }
