@@ -41,21 +41,42 @@ std::optional<db::archive_part> part_of(std::string_view name) {
     return std::nullopt;
 }
 
-// Writes one part page by page; empty on success, else the error.
-asio::awaitable<std::string> write_part(db::connection& conn, tar::writer& tw, db::archive_part part,
-                                        const std::string& community_id, std::int64_t mtime) {
-    tw.begin_file(part_file(part), mtime);
+// Writes the pages of one part of one scope (the community, or a channel); empty on success, else the error.
+asio::awaitable<std::string> write_pages(db::connection& conn, tar::writer& tw, db::archive_part part,
+                                         const std::string& scope_id) {
     std::vector<std::string> after;
     for (;;) {
-        auto page =
-            co_await db::export_page(conn, part, community_id, after, page_rows, statement_deadline());
+        auto page = co_await db::export_page(conn, part, scope_id, after, page_rows, statement_deadline());
         if (!page) co_return db_error(conn, page.error());
         for (const auto& line : page->lines) {
             tw.write(line);
             tw.write("\n");
         }
-        if (page->next_after.empty()) break;
+        if (page->next_after.empty()) co_return std::string();
         after = std::move(page->next_after);
+    }
+}
+
+// Writes one part: members and channels in one run of pages, messages and reactions channel by channel.
+asio::awaitable<std::string> write_part(db::connection& conn, tar::writer& tw, db::archive_part part,
+                                        const std::string& community_id, std::int64_t mtime) {
+    tw.begin_file(part_file(part), mtime);
+    if (part == db::archive_part::members || part == db::archive_part::channels) {
+        auto problem = co_await write_pages(conn, tw, part, community_id);
+        if (!problem.empty()) co_return problem;
+    } else {
+        std::optional<std::string> after;
+        for (;;) {
+            auto ids =
+                co_await db::export_channel_ids(conn, community_id, after, page_rows, statement_deadline());
+            if (!ids) co_return db_error(conn, ids.error());
+            for (const auto& id : *ids) {
+                auto problem = co_await write_pages(conn, tw, part, id);
+                if (!problem.empty()) co_return problem;
+            }
+            if (ids->size() < static_cast<std::size_t>(page_rows)) break;
+            after = ids->back();
+        }
     }
     tw.end_file();
     co_return std::string();

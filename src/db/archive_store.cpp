@@ -34,6 +34,8 @@ const char* const channels_page_sql =
     " FROM channels c WHERE c.community_id = $1 AND ($3::uuid IS NULL OR c.id > $3::uuid)"
     " ORDER BY c.id LIMIT $2";
 
+// Messages and reactions are read channel by channel ($1 is a channel), along the (channel_id, seq) index,
+// so that each page costs its own rows whatever the size of the community.
 const char* const messages_page_sql =
     "SELECT json_build_object('id', x.id, 'channel', x.channel_id, 'author', u.email, 'system', x.is_system,"
     "   'text', CASE WHEN x.deleted_at IS NULL THEN x.text END,"
@@ -43,21 +45,19 @@ const char* const messages_page_sql =
     "   'mentions', CASE WHEN x.mentions IS NOT NULL THEN"
     "     (SELECT coalesce(json_agg(mu.email ORDER BY e.i), '[]') FROM unnest(x.mentions) WITH ORDINALITY"
     "      e(mid, i) JOIN memberships mm ON mm.id = e.mid JOIN users mu ON mu.id = mm.user_id) END,"
-    "   'mention_channel', x.mention_channel)::text, x.channel_id, x.seq"
-    " FROM channels c JOIN messages x ON x.channel_id = c.id"
-    " LEFT JOIN memberships m ON m.id = x.membership_id LEFT JOIN users u ON u.id = m.user_id"
-    " WHERE c.community_id = $1"
-    "   AND ($3::uuid IS NULL OR (x.channel_id, x.seq) > ($3::uuid, $4::bigint))"
-    " ORDER BY x.channel_id, x.seq LIMIT $2";
+    "   'mention_channel', x.mention_channel)::text, x.seq"
+    " FROM messages x LEFT JOIN memberships m ON m.id = x.membership_id LEFT JOIN users u ON u.id = m.user_id"
+    " WHERE x.channel_id = $1 AND ($3::bigint IS NULL OR x.seq > $3::bigint)"
+    " ORDER BY x.seq LIMIT $2";
 
 const char* const reactions_page_sql =
     "SELECT json_build_object('message', r.message_id, 'emoji', r.emoji, 'member', u.email,"
-    "   'created_at', r.created_at)::text, r.message_id, r.emoji, r.membership_id"
+    "   'created_at', r.created_at)::text, x.seq, r.emoji, r.membership_id"
     " FROM messages x JOIN reactions r ON r.message_id = x.id"
     " JOIN memberships m ON m.id = r.membership_id JOIN users u ON u.id = m.user_id"
-    " WHERE x.community_id = $1"
-    "   AND ($3::uuid IS NULL OR (r.message_id, r.emoji, r.membership_id) > ($3::uuid, $4, $5::uuid))"
-    " ORDER BY r.message_id, r.emoji, r.membership_id LIMIT $2";
+    " WHERE x.channel_id = $1 AND x.reactions IS NOT NULL AND ($3::bigint IS NULL OR (x.seq >= $3::bigint"
+    "   AND (x.seq, r.emoji, r.membership_id) > ($3::bigint, $4, $5::uuid)))"
+    " ORDER BY x.seq, r.emoji, r.membership_id LIMIT $2";
 
 const char* page_sql(archive_part part) {
     switch (part) {
@@ -128,13 +128,25 @@ begin_export(connection& conn, std::string community_id, std::chrono::steady_clo
     co_return std::optional<archive_community>(std::move(c));
 }
 
-asio::awaitable<result<archive_page>> export_page(connection& conn, archive_part part,
-                                                  std::string community_id, std::vector<std::string> after,
-                                                  int limit, std::chrono::steady_clock::time_point deadline) {
-    std::vector<param> args = params(std::move(community_id), limit);
-    const std::size_t keys = part == archive_part::members || part == archive_part::channels ? 1
-                             : part == archive_part::messages                                ? 2
-                                                                                             : 3;
+asio::awaitable<result<std::vector<std::string>>>
+export_channel_ids(connection& conn, std::string community_id, std::optional<std::string> after, int limit,
+                   std::chrono::steady_clock::time_point deadline) {
+    auto args = params(std::move(community_id), limit, std::move(after));
+    auto r = co_await conn.query("SELECT id FROM channels WHERE community_id = $1"
+                                 " AND ($3::uuid IS NULL OR id > $3::uuid) ORDER BY id LIMIT $2",
+                                 args, deadline);
+    if (!r) co_return r.error();
+    std::vector<std::string> out;
+    for (int i = 0; i < r->rows(); ++i)
+        out.emplace_back(r->get(i, 0));
+    co_return out;
+}
+
+asio::awaitable<result<archive_page>> export_page(connection& conn, archive_part part, std::string scope_id,
+                                                  std::vector<std::string> after, int limit,
+                                                  std::chrono::steady_clock::time_point deadline) {
+    std::vector<param> args = params(std::move(scope_id), limit);
+    const std::size_t keys = part == archive_part::reactions ? 3 : 1;
     for (std::size_t i = 0; i < keys; ++i)
         args.push_back(i < after.size() ? param(after[i]) : param());
     auto r = co_await conn.query(page_sql(part), args, deadline);
@@ -294,13 +306,16 @@ asio::awaitable<result<import_counts>> create_from_staged(connection& conn, std:
         "   CASE WHEN m.system THEN NULL ELSE a.id END, m.system,"
         "   CASE WHEN m.deleted THEN '' ELSE m.text END, CASE WHEN m.deleted THEN NULL ELSE m.html END,"
         "   m.created_at, m.edited_at, CASE WHEN m.deleted THEN coalesce(m.edited_at, m.created_at) END,"
-        "   p.new_id, (SELECT count(*) FROM import_messages r WHERE r.parent = m.id),"
+        "   p.new_id, coalesce(rc.n, 0),"
         "   CASE WHEN m.mentions IS NOT NULL THEN ARRAY(SELECT im.id FROM unnest(m.mentions) WITH ORDINALITY"
         "     e(email, i) JOIN import_member_ids im ON im.email = lower(btrim(e.email)) ORDER BY e.i) END,"
         "   m.mention_channel"
         " FROM import_messages m JOIN import_channels c ON c.id = m.channel"
         " LEFT JOIN import_member_ids a ON a.email = lower(btrim(m.author))"
         " LEFT JOIN import_messages p ON p.id = m.parent"
+        " LEFT JOIN (SELECT parent, count(*) AS n FROM import_messages WHERE parent IS NOT NULL GROUP BY "
+        "parent) rc"
+        "   ON rc.parent = m.id"
         " ORDER BY m.ord",
         args, deadline);
     if (!messages) co_return messages.error();

@@ -36,11 +36,17 @@ struct archive_page {
 boost::asio::awaitable<result<std::optional<archive_community>>>
 begin_export(connection& conn, std::string community_id, std::chrono::steady_clock::time_point deadline);
 
-// Up to `limit` lines of `part`, after the key of the previous page (empty: from the start).
+// Up to `limit` lines of `part`, after the key of the previous page (empty: from the start). `scope_id`:
+// the community for members and channels, a channel for messages and reactions (in the channel's order).
 boost::asio::awaitable<result<archive_page>> export_page(connection& conn, archive_part part,
-                                                         std::string community_id,
-                                                         std::vector<std::string> after, int limit,
+                                                         std::string scope_id, std::vector<std::string> after,
+                                                         int limit,
                                                          std::chrono::steady_clock::time_point deadline);
+
+// Up to `limit` channel ids of the community after `after`, in id order (the order of channels.jsonl).
+boost::asio::awaitable<result<std::vector<std::string>>>
+export_channel_ids(connection& conn, std::string community_id, std::optional<std::string> after, int limit,
+                   std::chrono::steady_clock::time_point deadline);
 
 // BEGIN, and the temporary staging tables (dropped at commit or rollback).
 boost::asio::awaitable<result<void>> begin_import(connection& conn,
