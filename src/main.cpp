@@ -1,6 +1,7 @@
 // eelchat: configuration from the environment, migrations, then the server until SIGINT/SIGTERM; or one
 // of the commands of app/cli.hpp.
 #include "app/app.hpp"
+#include "app/archive_commands.hpp"
 #include "app/cli.hpp"
 #include "app/config.hpp"
 #include "app/service_manager.hpp"
@@ -323,6 +324,16 @@ int main(int argc, char** argv) {
         if (!cfg) return 2;
         const logger log = logger::to_stderr(cfg->log_min, cfg->log_style);
         return run_migrations(*cfg, log) ? 0 : 1;
+    }
+    case command::export_community: {
+        auto cfg = read_config();
+        if (!cfg) return 2;
+        return run_export(*cfg, line.args.at(0), line.args.at(1));
+    }
+    case command::import_archive: {
+        auto cfg = read_config();
+        if (!cfg) return 2;
+        return run_import(*cfg, line.args.at(0));
     }
     case command::serve: {
         auto cfg = read_config();

@@ -5,20 +5,24 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace eelchat {
 
 enum class command {
-    serve,        // no argument: migrate, then serve until SIGTERM
-    version,      // --version
-    help,         // --help, help
-    migrate,      // apply the migrations and exit
-    check_config, // validate the environment (and the assets) and exit
+    serve,            // no argument: migrate, then serve until SIGTERM
+    version,          // --version
+    help,             // --help, help
+    migrate,          // apply the migrations and exit
+    check_config,     // validate the environment (and the assets) and exit
+    export_community, // export COMMUNITY_ID FILE: write the community's archive to FILE
+    import_archive,   // import ARCHIVE: create a new community from an archive
 };
 
 struct command_line {
     command cmd = command::serve;
-    std::string error; // non-empty: the arguments were wrong; print it with the usage and exit 2
+    std::vector<std::string> args; // the command's arguments (export: id, file; import: archive)
+    std::string error;             // non-empty: the arguments were wrong; print it with the usage and exit 2
 };
 
 // Pure: `args` are argv[1..].

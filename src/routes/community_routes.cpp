@@ -1,6 +1,7 @@
 // Communities: creating one (with a name), its page and joining it, renaming it, and its members page,
 // where admins make other members admins or remove them (a removed member's pages of the community
 // close at once, and they cannot join again).
+#include "archive/transfer.hpp"
 #include "conversations/names.hpp"
 #include "db/attention_store.hpp"
 #include "db/channel_store.hpp"
@@ -43,6 +44,7 @@ std::string rename_form(request_context& ctx, const community_access& access, st
     d.set("title", std::string(typed));
     d.set("error", std::string(error));
     d.set("with_mention_setting", true);
+    d.set("export_url", community_url(access.community.id) + "/export");
     d.set("everyone_may_mention_channel", access.community.everyone_may_mention_channel);
     return ctx.svc.pages.tpl().render("rename", d);
 }
@@ -185,7 +187,8 @@ void add_community_routes(router& r) {
             if (!renamed) co_return database_failure(ctx, renamed.error());
             const bool everyone = field(ctx, "everyone_may_mention_channel") == "on";
             if (everyone != access.community.everyone_may_mention_channel) {
-                auto set = co_await db::set_everyone_may_mention_channel(ctx.svc.db, access.community.id, everyone);
+                auto set =
+                    co_await db::set_everyone_may_mention_channel(ctx.svc.db, access.community.id, everyone);
                 if (!set) co_return database_failure(ctx, set.error());
             }
             ctx.svc.log.info("community_renamed", {{"id", ctx.info.id}, {"community", access.community.id}});
@@ -193,6 +196,35 @@ void add_community_routes(router& r) {
         }));
 
     r.add(http::verb::get, "/community/:id/members", with_community(members_page));
+
+    r.add(http::verb::get, "/community/:id/export",
+          with_community([](request_context& ctx, signed_in_user&,
+                            community_access& access) -> asio::awaitable<net::http_response> {
+              if (!access.admin()) co_return forbidden(ctx);
+              auto archive = co_await archive::export_for_download(ctx.svc.db, access.community.id);
+              if (!archive.written) {
+                  if (archive.error.empty()) co_return not_found(ctx);
+                  ctx.svc.log.error(
+                      "export_failed",
+                      {{"id", ctx.info.id}, {"community", access.community.id}, {"error", archive.error}});
+                  co_return error_page(ctx.svc.pages, http::status::internal_server_error);
+              }
+              ctx.svc.log.info("community_exported", {{"id", ctx.info.id},
+                                                      {"community", access.community.id},
+                                                      {"messages", archive.written->messages},
+                                                      {"bytes", archive.body.size()}});
+              net::http_response res{http::status::ok, 11};
+              res.set(http::field::content_type, "application/x-tar");
+              res.set(http::field::content_disposition,
+                      "attachment; filename=\"" +
+                          archive::download_name(archive.written->title,
+                                                 archive.written->exported_at.substr(0, 10)) +
+                          "\"");
+              res.set(http::field::cache_control, "no-store");
+              add_security_headers(res);
+              res.body() = std::move(archive.body);
+              co_return res;
+          }));
 
     r.add(http::verb::post, "/community/:id/members/:mid/remove",
           with_admin_over_member([](request_context& ctx, signed_in_user&, community_access& access,

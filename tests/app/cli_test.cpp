@@ -26,4 +26,14 @@ TEST_CASE("the command line picks one command or explains what is wrong", "[unit
     auto extra = parse({"migrate", "now"});
     CHECK_THAT(extra.error, Catch::Contains("takes no arguments"));
     CHECK_THAT(std::string(usage_text()), Catch::Contains("check-config"));
+
+    auto exp = parse({"export", "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "out.tar"});
+    CHECK(exp.cmd == command::export_community);
+    CHECK(exp.args == std::vector<std::string>{"1b4e28ba-2fa1-11d2-883f-0016d3cca427", "out.tar"});
+    CHECK_THAT(parse({"export", "x"}).error, Catch::Contains("COMMUNITY_ID FILE"));
+    auto imp = parse({"import", "in.tar"});
+    CHECK(imp.cmd == command::import_archive);
+    CHECK(imp.args == std::vector<std::string>{"in.tar"});
+    CHECK_THAT(parse({"import"}).error, Catch::Contains("ARCHIVE"));
+    CHECK_THAT(std::string(usage_text()), Catch::Contains("import ARCHIVE"));
 }

@@ -7,7 +7,7 @@
 #   realtime, feeds, mail,  features
 #   limits, conversations,
 #   metrics, sso, push,
-#   search                 : net, db, render, core (never routes, app or another feature)
+#   search, archive        : net, db, render, core (never routes, app or another feature)
 #   render                  templates and fragments: db's row types, core
 #   net, db                 sockets and PostgreSQL: core only
 #   core                    the ground floor: nothing of eelchat
@@ -18,7 +18,7 @@ set -u
 root=${1:-$(dirname "$0")/../..}
 cd "$root/src" || exit 2
 
-features="realtime feeds mail limits conversations metrics sso push search"
+features="realtime feeds mail limits conversations metrics sso push search archive"
 declare -A allowed=(
     [core]="core"
     [net]="core net"
