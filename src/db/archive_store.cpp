@@ -163,7 +163,7 @@ asio::awaitable<result<archive_page>> export_page(connection& conn, archive_part
 
 asio::awaitable<result<void>> begin_import(connection& conn, std::chrono::steady_clock::time_point deadline) {
     co_return co_await conn.execute(
-        "BEGIN;"
+        "BEGIN; SET LOCAL eelchat.importing = 'on';" // history: the notification trigger tells nobody
         "CREATE TEMP TABLE import_members (ord bigserial, email text, display_name text, roles text[],"
         "  joined_at timestamptz) ON COMMIT DROP;"
         "CREATE TEMP TABLE import_channels (ord bigserial, id uuid, new_id uuid NOT NULL DEFAULT "
