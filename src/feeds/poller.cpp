@@ -46,21 +46,10 @@ std::chrono::seconds retry_delay(int failures) {
     return std::min(d, most);
 }
 
-namespace {
-
-asio::ssl::context client_tls() {
-    asio::ssl::context tls(asio::ssl::context::tls_client);
-    tls.set_default_verify_paths();
-    tls.set_verify_mode(asio::ssl::verify_peer);
-    return tls;
-}
-
-} // namespace
-
 struct poller::impl {
     impl(db::pool_config p, logger l, poller_options o)
         : log(std::move(l)), opts(std::move(o)), pool(ctx.get_executor(), std::move(p), log),
-          tls(client_tls()), tick(ctx), place_free(ctx) {}
+          tls(net::verifying_client_tls()), tick(ctx), place_free(ctx) {}
 
     asio::io_context ctx{1};
     logger log;

@@ -316,6 +316,13 @@ asio::awaitable<hop> fetch_once(asio::any_io_executor ex, ssl::context& tls, con
 
 } // namespace
 
+ssl::context verifying_client_tls() {
+    ssl::context tls(ssl::context::tls_client);
+    tls.set_default_verify_paths();
+    tls.set_verify_mode(ssl::verify_peer);
+    return tls;
+}
+
 std::string_view to_string(fetch_errc e) noexcept {
     switch (e) {
     case fetch_errc::bad_url:

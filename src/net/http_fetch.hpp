@@ -100,6 +100,10 @@ struct fetch_response {
 
 using fetch_result = boost::system::result<fetch_response, fetch_error>;
 
+// The TLS context fetch wants for public servers: the system's CA certificates, peers verified (fetch
+// checks the host name on each connection).
+boost::asio::ssl::context verifying_client_tls();
+
 // GETs req.url (or POSTs req.body, without following redirects), following up to opts.max_redirects
 // redirects (301, 302, 303, 307, 308). Sends
 // If-None-Match / If-Modified-Since when known, Accept-Encoding gzip and deflate, Connection: close.

@@ -45,13 +45,6 @@ void count_notification(std::string_view outcome) {
     notifications_total.with({outcome}).inc();
 }
 
-asio::ssl::context client_tls() {
-    asio::ssl::context tls(asio::ssl::context::tls_client);
-    tls.set_default_verify_paths();
-    tls.set_verify_mode(asio::ssl::verify_peer);
-    return tls;
-}
-
 enum class outcome { sent, gone, retry, refused };
 
 } // namespace
@@ -66,7 +59,7 @@ std::chrono::seconds retry_delay(int attempt) {
 struct sender::impl {
     impl(db::pool_config p, logger l, sender_options o)
         : log(std::move(l)), opts(std::move(o)), pool(ctx.get_executor(), std::move(p), log),
-          tls(client_tls()), tick(ctx), place_free(ctx) {}
+          tls(net::verifying_client_tls()), tick(ctx), place_free(ctx) {}
 
     asio::io_context ctx{1};
     logger log;

@@ -6,19 +6,8 @@ namespace eelchat::sso {
 
 namespace asio = boost::asio;
 
-namespace {
-
-asio::ssl::context provider_tls() {
-    asio::ssl::context tls(asio::ssl::context::tls_client);
-    tls.set_default_verify_paths();
-    tls.set_verify_mode(asio::ssl::verify_peer);
-    return tls;
-}
-
-} // namespace
-
 client::client(client_config cfg, logger log)
-    : cfg_(std::move(cfg)), log_(std::move(log)), tls_(provider_tls()) {}
+    : cfg_(std::move(cfg)), log_(std::move(log)), tls_(net::verifying_client_tls()) {}
 
 asio::awaitable<result<std::string>> client::fetch_json(asio::any_io_executor ex, net::fetch_request req) {
     net::fetch_options opts;
