@@ -183,8 +183,8 @@ thumbnail_result make_thumbnail(std::string_view image, const thumbnail_limits& 
         return refuse(thumbnail_problem::unreadable, take_vips_error());
 
     // The thumbnail is still a lazy pipeline over a sequential read of the original, which can be walked
-    // only once; the alpha check and the encoder each read it, so render it into memory first (at most
-    // max_width x max_height x 4 bytes: 1.9 MB for the default box).
+    // only once; the alpha check and the encoder each read it, so render it into memory first (a few MB at
+    // most: max_width x max_height x 4 bands, 8 or 16 bits each).
     image_ref rendered;
     *rendered.out() = vips_image_copy_memory(thumb.get());
     if (rendered.get() == nullptr) return refuse(thumbnail_problem::unreadable, take_vips_error());
