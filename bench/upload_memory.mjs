@@ -11,11 +11,15 @@ import { readFileSync } from 'node:fs';
 import { startServer, launchBrowser, signIn, createCommunity, createChannel } from '../tests/e2e/support.mjs';
 
 const sizeMb = Number(process.env.SIZE_MB ?? 1024);
-const env = { UPLOAD_MAX_MB: String(sizeMb + 16), UPLOAD_QUOTA_MB: '0', LOG_LEVEL: 'warn' };
+const env = { UPLOAD_MAX_MB: String(sizeMb + 16), UPLOAD_QUOTA_MB: '0' };
 if (process.env.UPLOADS_DIR) env.UPLOADS_DIR = process.env.UPLOADS_DIR;
 const server = await startServer(env);
 const browser = await launchBrowser();
-const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]);
+const rssKb = () => {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'));
+  if (!m) throw new Error('the server is gone');
+  return Number(m[1]);
+};
 
 try {
   const { page, context } = await signIn(browser, server, 'bench@example.com');
@@ -62,6 +66,9 @@ try {
     rss_after_kb: after, rss_growth_kb: peak - before,
   }));
   if (answer.status !== 201) console.error(answer.body);
+} catch (e) {
+  console.error(e, '\n--- server log (tail) ---\n' + server.log().slice(-4000));
+  process.exitCode = 1;
 } finally {
   await browser.close();
   await server.stop();

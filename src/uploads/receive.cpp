@@ -19,6 +19,12 @@ asio::awaitable<result<blob_info>> store_bytes(storage& store, const std::string
     co_return co_await (*writer)->finish();
 }
 
+// The sniffed type of `head`, found on the work threads.
+asio::awaitable<std::string> sniff(asio::thread_pool& work, std::string head) {
+    auto find = [h = std::move(head)] { return sniff_content_type(h); };
+    co_return co_await run_on(work, std::move(find));
+}
+
 } // namespace
 
 asio::awaitable<result<received_file>> receive_file(net::request_body& body, storage& store,
@@ -27,7 +33,11 @@ asio::awaitable<result<received_file>> receive_file(net::request_body& body, sto
     if (!writer) co_return writer.error();
     std::string head;  // the first bytes, for sniffing
     std::string image; // the whole file, while it may still become a preview
-    bool may_preview = opts.preview_max_bytes > 0;
+    std::optional<std::string> type;
+    // Only an image small enough is kept in memory, and only until its first bytes say it is none.
+    const auto announced = body.announced_length();
+    bool may_preview = opts.preview_max_bytes > 0 &&
+                       (!announced || static_cast<std::int64_t>(*announced) <= opts.preview_max_bytes);
     for (;;) {
         boost::system::error_code ec;
         std::string_view piece = co_await body.read_some(ec);
@@ -36,7 +46,7 @@ asio::awaitable<result<received_file>> receive_file(net::request_body& body, sto
             co_return make_error_code(boost::system::errc::connection_aborted);
         }
         if (piece.empty()) break;
-        if (head.size() < sniff_bytes) head.append(piece.substr(0, sniff_bytes - head.size()));
+        if (!type) head.append(piece.substr(0, sniff_bytes - head.size()));
         if (may_preview) {
             if (static_cast<std::int64_t>(image.size() + piece.size()) > opts.preview_max_bytes) {
                 may_preview = false;
@@ -48,18 +58,26 @@ asio::awaitable<result<received_file>> receive_file(net::request_body& body, sto
         // Refuses past max_bytes, and then has already removed what it wrote.
         auto appended = co_await (*writer)->append(piece);
         if (!appended) co_return appended.error();
+        if (!type && head.size() >= sniff_bytes) {
+            type = co_await sniff(work, std::move(head));
+            if (!is_raster_image(*type)) {
+                may_preview = false;
+                std::string().swap(image);
+            }
+        }
     }
     auto finished = co_await (*writer)->finish();
     if (!finished) co_return finished.error();
 
     received_file out;
     out.blob = std::move(*finished);
-    out.content_type = co_await run_on(work, [h = std::move(head)] { return sniff_content_type(h); });
+    if (!type) type = co_await sniff(work, std::move(head)); // a file shorter than sniff_bytes
+    out.content_type = std::move(*type);
     if (!may_preview || image.empty() || !is_raster_image(out.content_type)) co_return out;
 
     auto limits = opts.thumbnails;
-    auto made =
-        co_await run_on(work, [img = std::move(image), limits] { return make_thumbnail(img, limits); });
+    auto decode = [img = std::move(image), limits] { return make_thumbnail(img, limits); };
+    auto made = co_await run_on(work, std::move(decode));
     const auto* thumb = std::get_if<thumbnail>(&made);
     if (!thumb) co_return out; // not an image we can read, or too many pixels: shown as a file
     auto stored = co_await store_bytes(store, thumb->bytes);

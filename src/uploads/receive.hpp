@@ -44,11 +44,12 @@ struct received_file {
 boost::asio::awaitable<result<received_file>>
 receive_file(net::request_body& body, storage& store, boost::asio::thread_pool& work, receive_options opts);
 
-// Runs `f` (blocking) on `work` and completes with its result on the caller's executor. co_spawn keeps
-// `f` alive in the spawned frame.
-template <class F> auto run_on(boost::asio::thread_pool& work, F f) -> boost::asio::awaitable<decltype(f())> {
+// Runs `f` (blocking) on `work`; the awaitable completes with its result on the caller's executor.
+// Not a coroutine itself: co_spawn keeps the closure alive in the frame it spawns (a coroutine taking
+// `f` by value and moving it on trips g++ 12, which then destroys it twice).
+template <class F> auto run_on(boost::asio::thread_pool& work, F f) {
     using R = decltype(f());
-    co_return co_await boost::asio::co_spawn(
+    return boost::asio::co_spawn(
         work.get_executor(), [f = std::move(f)]() mutable -> boost::asio::awaitable<R> { co_return f(); },
         boost::asio::use_awaitable);
 }
