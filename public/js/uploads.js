@@ -24,12 +24,13 @@
     return el && el.closest ? el.closest('form[data-upload-url]') : null;
   }
 
-  // Sizes as people read them, in the same binary units the server's limits are set in (UPLOAD_MAX_MB).
+  // Sizes as the server writes them (text::human_size): binary units, as UPLOAD_MAX_MB counts, one
+  // decimal below 10, so the page's own refusal reads like the server's.
   function sizeText(n) {
     if (n < 1024) return n + (n === 1 ? ' byte' : ' bytes');
     var units = ['KB', 'MB', 'GB', 'TB'], v = n / 1024, i = 0;
     while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-    return (v >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10)) + ' ' + units[i];
+    return (v < 9.95 ? v.toFixed(1) : String(Math.round(v))) + ' ' + units[i];
   }
 
   // The form's error line (compose_error.mustache) is replaced by the server's answers, so it is looked
@@ -104,7 +105,7 @@
       img.addEventListener('error', function () { img.remove(); });
       entry.chip.prepend(img);
     }
-    entry.meta.textContent = (info.label ? info.label + ', ' : '') + sizeText(entry.size);
+    if (info.label) entry.meta.textContent = info.label; // its kind and size, "PNG image, 1.2 MB"
     var remove = button('upload-remove', 'Remove ' + entry.name, '\u00d7');
     remove.addEventListener('click', function () { discard(form, entry, true); });
     entry.chip.append(remove);
