@@ -20,8 +20,12 @@
     return s;
   }
 
+  // A composer that takes files: one whose page gave it an upload address (a page rendered without one
+  // leaves the attribute empty).
+  var FORM = 'form[data-upload-url]:not([data-upload-url=""])';
+  function isUploadForm(el) { return !!el && !!el.matches && el.matches(FORM); }
   function uploadForm(el) {
-    return el && el.closest ? el.closest('form[data-upload-url]') : null;
+    return el && el.closest ? el.closest(FORM) : null;
   }
 
   // Sizes as the server writes them (text::human_size): binary units, as UPLOAD_MAX_MB counts, one
@@ -222,7 +226,7 @@
 
   document.addEventListener('htmx:confirm', function (e) {
     var form = e.detail.elt;
-    if (!form || !form.matches || !form.matches('form[data-upload-url]') || !pending(form)) return;
+    if (!isUploadForm(form) || !pending(form)) return;
     e.preventDefault();
     // Enter pressed twice while waiting still sends once.
     stateOf(form).waiting = e.detail;
@@ -234,14 +238,14 @@
   // file pasted while the post is on its way stays for the next message.
   document.addEventListener('htmx:beforeRequest', function (e) {
     var form = e.detail.elt;
-    if (!form || !form.matches || !form.matches('form[data-upload-url]')) return;
+    if (!isUploadForm(form)) return;
     stateOf(form).sent = stateOf(form).entries.filter(function (x) { return x.status === 'done'; });
   });
 
   // Only a 2xx is a posted message: htmx counts a 422 (the error line) as successful too.
   document.addEventListener('htmx:afterRequest', function (e) {
     var form = e.detail.elt;
-    if (!form || !form.matches || !form.matches('form[data-upload-url]')) return;
+    if (!isUploadForm(form)) return;
     var s = stateOf(form), sent = s.sent;
     s.sent = [];
     var status = e.detail.xhr ? e.detail.xhr.status : 0;
@@ -280,12 +284,12 @@
     if (!target || !target.closest) return null;
     var thread = target.closest('#thread');
     if (thread) {
-      var reply = thread.querySelector('form[data-upload-url]');
+      var reply = thread.querySelector(FORM);
       return reply ? { zone: thread, form: reply } : null;
     }
     var zone = target.closest('#messages, #compose');
-    var compose = document.querySelector('#compose[data-upload-url]');
-    return zone && compose ? { zone: zone, form: compose } : null;
+    var compose = document.getElementById('compose');
+    return zone && isUploadForm(compose) ? { zone: zone, form: compose } : null;
   }
 
   // dragleave fires for every child crossed, so the highlight instead lasts while dragover keeps coming.
@@ -299,7 +303,7 @@
   }
 
   document.addEventListener('dragover', function (e) {
-    if (!hasFiles(e) || !document.querySelector('form[data-upload-url]')) return;
+    if (!hasFiles(e) || !document.querySelector(FORM)) return;
     if (e.target.matches && e.target.matches('input[type=file]')) return;
     var where = dropZone(e.target);
     // Outside a zone the drop is refused rather than left to the browser, which would open the file in
@@ -310,7 +314,7 @@
   });
 
   document.addEventListener('drop', function (e) {
-    if (!hasFiles(e) || !document.querySelector('form[data-upload-url]')) return;
+    if (!hasFiles(e) || !document.querySelector(FORM)) return;
     if (e.target.matches && e.target.matches('input[type=file]')) return;
     e.preventDefault();
     light(null);
