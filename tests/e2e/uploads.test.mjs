@@ -2,7 +2,8 @@
 // on B. A pasted image shows as a picture in Bob's channel, linked to the original bytes; files chosen
 // with the Attach control go out with the text; a file over UPLOAD_MAX_MB is refused in the page before a
 // byte is sent, and by the server from its announced length alone; hostile HTML and SVG are only ever
-// downloads, with a cleaned name; a cancelled upload is never attached.
+// downloads, with a cleaned name; a cancelled upload is never attached; on a phone, a thread reply
+// takes a file the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -15,7 +16,7 @@ import { startServer, launchBrowser, signIn, createCommunity, createChannel, sen
 const MB = 1024 * 1024;
 const limits = { UPLOAD_MAX_MB: '25' };
 
-let a, b, browser, alice, bob, A, B, channelPath, scratch;
+let a, b, browser, alice, bob, A, B, communityPath, channelPath, scratch;
 before(async () => {
   a = await startServer(limits);
   b = await startServer(limits, { database: a.database });
@@ -26,7 +27,7 @@ before(async () => {
   A = alice.page;
   B = bob.page;
   await createCommunity(B, 'File fans');
-  const communityPath = new URL(B.url()).pathname;
+  communityPath = new URL(B.url()).pathname;
   await createChannel(B, 'files');
   channelPath = new URL(B.url()).pathname;
   await A.goto(a.base + communityPath);
@@ -278,4 +279,32 @@ test('a cancelled upload disappears and is not attached to the next message', { 
   await message(B, 'after the cancel').waitFor();
   assert.equal(await message(B, 'after the cancel').locator('.attachment').count(), 0);
   assert.deepEqual(alice.problems.filter((p) => !/status of 4\d\d/.test(p)), []);
+});
+
+test('on a phone-sized screen a thread reply takes a file, every control in view', { timeout: 90000 }, async () => {
+  const carol = await signIn(browser, b, 'carol@example.com', { width: 390, height: 844 });
+  const C = carol.page;
+  await C.goto(b.base + communityPath);
+  await C.getByRole('button', { name: 'Join this community' }).click();
+  await C.getByRole('link', { name: 'files' }).click();
+  await C.waitForURL(b.base + channelPath);
+  await send(C, 'a question for a thread');
+  await message(C, 'a question for a thread').hover();
+  await message(C, 'a question for a thread').getByRole('button', { name: 'Reply' }).click();
+  const reply = C.locator('#thread-compose');
+  await reply.waitFor();
+  await reply.getByLabel('Attach files').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('the notes\n') });
+  const remove = C.getByRole('button', { name: 'Remove notes.txt' });
+  await remove.waitFor();
+  for (const control of [remove, C.locator('#thread-compose .upload-attach'), reply.getByRole('button', { name: 'Send' })]) {
+    const box = await control.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390 && box.y + box.height <= 844, 'in view: ' + JSON.stringify(box));
+  }
+  await C.locator('#thread-text').fill('see the notes');
+  await C.locator('#thread-text').press('Enter');
+  const answer = C.locator('#thread .message', { hasText: 'see the notes' });
+  await answer.locator('a.attachment-file[download="notes.txt"]').waitFor();
+  await C.locator('#thread-compose-attachments li').first().waitFor({ state: 'detached' });
+  assert.equal(await C.locator('#compose-attachments li').count(), 0, 'the channel composer is untouched');
+  assert.deepEqual(carol.problems, []);
 });
