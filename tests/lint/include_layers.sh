@@ -18,7 +18,7 @@ set -u
 root=${1:-$(dirname "$0")/../..}
 cd "$root/src" || exit 2
 
-features="realtime feeds mail limits conversations metrics sso push search archive"
+features="realtime feeds mail limits conversations metrics sso push search archive uploads"
 declare -A allowed=(
     [core]="core"
     [net]="core net"
