@@ -126,7 +126,10 @@
     var s = stateOf(form);
     var i = s.entries.indexOf(entry);
     if (i >= 0) s.entries.splice(i, 1);
+    // Its Cancel or Remove button had the focus: it goes back to the text, not to the page's start.
+    var focused = entry.chip && entry.chip.contains(document.activeElement);
     if (entry.chip) entry.chip.remove();
+    if (focused) { var text = form.querySelector('textarea'); if (text) text.focus(); }
     if (entry.input) entry.input.remove();
     showList(form);
     if (tellServer && entry.id) {
