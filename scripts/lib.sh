@@ -15,6 +15,7 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 BUILD_PACKAGES=(g++ cmake ninja-build ccache pkg-config git ca-certificates
     libboost1.81-dev libboost-json1.81-dev libpq-dev libssl-dev libkainjow-mustache-dev catch2
     libpugixml-dev zlib1g-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libsystemd-dev
+    libmagic-dev libvips-dev
     postgresql acl curl)
 # The fuzz targets (scripts/fuzz) need clang with libFuzzer and the sanitizers, and llvm-symbolizer for
 # readable stack traces, besides the libraries of the parsers they link.

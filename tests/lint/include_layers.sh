@@ -7,7 +7,8 @@
 #   realtime, feeds, mail,  features
 #   limits, conversations,
 #   metrics, sso, push,
-#   search, archive        : net, db, render, core (never routes, app or another feature)
+#   search, archive,
+#   uploads                : net, db, render, core (never routes, app or another feature)
 #   render                  templates and fragments: db's row types, core
 #   net, db                 sockets and PostgreSQL: core only
 #   core                    the ground floor: nothing of eelchat
