@@ -25,12 +25,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
 #include <thread>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 namespace asio = boost::asio;
 using namespace eelchat;
@@ -143,6 +145,19 @@ std::shared_ptr<const render::asset_store> load_assets(const config& cfg) {
     }
 }
 
+// UPLOADS_DIR, made if missing: a directory the server cannot write fails at start, not on first upload.
+bool prepare_uploads_dir(const config& cfg) {
+    if (cfg.uploads_dir.empty()) return true;
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.uploads_dir, ec);
+    if (!ec && ::access(cfg.uploads_dir.c_str(), W_OK | X_OK) != 0) ec = {errno, std::generic_category()};
+    if (ec) {
+        std::fprintf(stderr, "eelchat: UPLOADS_DIR %s: %s\n", cfg.uploads_dir.c_str(), ec.message().c_str());
+        return false;
+    }
+    return true;
+}
+
 // The watchdog ping proves more than a live main thread: each round posts a no-op to every worker, and
 // the next ping goes out only when all of them ran it, so a worker stuck in a loop stops the pings and
 // systemd restarts the service.
@@ -181,7 +196,7 @@ int serve(const config& cfg) {
 
     auto shared = std::make_shared<shared_state>(shared_state{cfg, log, nullptr});
     shared->assets = load_assets(cfg);
-    if (!shared->assets) return 1;
+    if (!shared->assets || !prepare_uploads_dir(cfg)) return 1;
     service_manager::status("applying database migrations");
     if (!run_migrations(cfg, log)) {
         std::fprintf(stderr, "eelchat: cannot prepare the database (see the log above)\n");

@@ -1,5 +1,6 @@
 #include "app/app.hpp"
 
+#include "db/attachment_store.hpp"
 #include "db/auth_store.hpp"
 #include "db/oidc_store.hpp"
 #include "db/push_store.hpp"
@@ -8,6 +9,7 @@
 #include "routes/dispatch.hpp"
 #include "routes/responses.hpp"
 #include "routes/routes.hpp"
+#include "uploads/garbage.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -96,6 +98,9 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
                 {},
                 shared_->draining.get()},
       housekeeping_timer_(ctx), digest_timer_(ctx) {
+    files_ = uploads::make_storage(shared_->cfg.uploads_dir, pool_, shared_->work);
+    services_.files = files_.get();
+    services_.work = shared_->work.get();
     routes::add_health_routes(router_);
     routes::add_auth_routes(router_);
     routes::add_sso_routes(router_);
@@ -108,6 +113,7 @@ app::app(asio::io_context& ctx, std::shared_ptr<const shared_state> shared)
     routes::add_attention_routes(router_);
     routes::add_push_routes(router_);
     routes::add_search_routes(router_);
+    routes::add_upload_routes(router_);
     shared_->hub->attach(ctx.get_executor(), &subscribers_);
     asio::co_spawn(ctx, housekeeping(), log_exceptions{shared_->log, "housekeeping_crashed"});
     if (shared_->cfg.notify_email_after.count() > 0)
@@ -127,6 +133,23 @@ asio::awaitable<void> app::unread_digests() {
     }
 }
 
+asio::awaitable<void> app::tidy_uploads() {
+    // Uploads never posted, then the bytes nothing refers to any more, then writes abandoned midway.
+    auto stale = co_await db::delete_stale_uploads(pool_, uploads::incomplete_blob_lifetime);
+    if (!stale) shared_->log.warn("housekeeping_failed", {{"error", stale.error().message()}});
+    for (;;) {
+        auto removed = co_await uploads::collect_garbage(pool_, *files_);
+        if (!removed) {
+            shared_->log.warn("housekeeping_failed", {{"error", removed.error().message()}});
+            break;
+        }
+        if (*removed > 0) shared_->log.info("files_removed", {{"files", *removed}});
+        if (*removed < 200 || stopping_) break;
+    }
+    auto abandoned = co_await files_->remove_incomplete(uploads::incomplete_blob_lifetime);
+    if (!abandoned) shared_->log.warn("housekeeping_failed", {{"error", abandoned.error().message()}});
+}
+
 asio::awaitable<void> app::housekeeping() {
     while (!stopping_) {
         housekeeping_timer_.expires_after(std::chrono::hours(1));
@@ -141,6 +164,7 @@ asio::awaitable<void> app::housekeeping() {
         }
         auto stale = co_await db::delete_stale_oidc_logins(pool_);
         if (!stale) shared_->log.warn("housekeeping_failed", {{"error", stale.error().message()}});
+        co_await tidy_uploads();
         auto old = co_await db::prune_notifications(pool_);
         if (!old)
             shared_->log.warn("housekeeping_failed", {{"error", old.error().message()}});
@@ -154,6 +178,14 @@ asio::awaitable<net::http_response> app::handle(net::http_request& req, net::req
     auto res = co_await routes::dispatch(router_, ctx);
     info.route = ctx.route;
     co_return res;
+}
+
+bool app::streams_body(const net::http_request_header& header) {
+    // Only uploads stream, and they are posts: other requests skip the extra match.
+    if (header.method() != http::verb::post && header.method() != http::verb::put) return false;
+    std::string_view target = header.target();
+    return router_.match(header.method(), target.substr(0, target.find('?'))).body ==
+           routes::body_mode::streamed;
 }
 
 asio::awaitable<std::variant<net::http_response, net::websocket_runner>>

@@ -21,6 +21,7 @@
 #include "routes/context.hpp"
 #include "routes/router.hpp"
 #include "sso/client.hpp"
+#include "uploads/storage.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -49,6 +50,9 @@ struct shared_state {
     std::shared_ptr<limits::guards> limits = std::make_shared<limits::guards>(cfg.limits);
     // Set by the main thread on SIGTERM (see routes/health.cpp).
     std::shared_ptr<std::atomic<bool>> draining = std::make_shared<std::atomic<bool>>(false);
+    // Threads for blocking work of every worker: the directory storage's file I/O, sniffing uploads,
+    // making thumbnails.
+    std::shared_ptr<boost::asio::thread_pool> work = uploads::make_file_threads();
 };
 
 class app final : public net::http_handler {
@@ -59,6 +63,7 @@ public:
                                                       net::request_info& info) override;
     boost::asio::awaitable<std::variant<net::http_response, net::websocket_runner>>
     handle_upgrade(net::http_request& req, net::request_info& info) override;
+    bool streams_body(const net::http_request_header& header) override;
     net::http_response error_response(net::http::status status, unsigned version) override;
     void shutdown() override;
 
@@ -66,11 +71,14 @@ private:
     // Hourly: deletes expired sessions, sign-in links and codes, stale single sign-ons, and old
     // rate-limit windows.
     boost::asio::awaitable<void> housekeeping();
+    // Part of housekeeping: pending uploads given up, files of deleted messages, abandoned writes.
+    boost::asio::awaitable<void> tidy_uploads();
     // NOTIFY_EMAIL_AFTER_MIN: every minute, emails people their notifications still unread.
     boost::asio::awaitable<void> unread_digests();
 
     std::shared_ptr<const shared_state> shared_;
     db::pool pool_;
+    std::unique_ptr<uploads::storage> files_;
     db::message_batcher messages_;
     std::unique_ptr<mail::mailer> mailer_;
     render::templates templates_;

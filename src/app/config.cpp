@@ -106,6 +106,10 @@ std::vector<limit_variable> limit_variables(limits::settings& l) {
         {"PUSH_MAX_PER_USER", 1, 1000, count(l.push_subscriptions_per_user)},
         {"SEARCH_MAX_QUERY", 1, 10000, count(l.search_max_query)},
         {"SEARCH_PAGE_SIZE", 1, 200, count(l.search_page_size)},
+        {"UPLOAD_MAX_MB", 1, 1024 * 1024, count(l.upload_max_mb)},
+        {"UPLOAD_QUOTA_MB", 0, 1024 * 1024 * 1024, count(l.upload_quota_mb)},
+        {"UPLOAD_MAX_PER_MESSAGE", 1, 100, count(l.upload_max_per_message)},
+        {"PREVIEW_MAX_MB", 0, 1024, count(l.preview_max_mb)},
     };
 }
 
@@ -185,6 +189,11 @@ boost::system::result<config, config_error> parse_config(const env_lookup& geten
     }
     c.assets_dir = EELCHAT_ASSETS_DIR;
     if (auto v = get("ASSETS_DIR")) c.assets_dir = std::string(*v);
+    if (auto v = get("UPLOADS_DIR"); v && !v->empty()) {
+        if (!v->starts_with("/"))
+            return bad("UPLOADS_DIR must be an absolute path, got \"" + std::string(*v) + "\"");
+        c.uploads_dir = std::string(*v);
+    }
     if (auto v = get("DB_POOL_SIZE")) {
         auto n = parse_int<std::size_t>(*v, 1, 64);
         if (!n) return bad("DB_POOL_SIZE must be a number from 1 to 64, got \"" + std::string(*v) + "\"");

@@ -51,6 +51,7 @@ struct config {
     log_level log_min = log_level::info;        // LOG_LEVEL
     log_format log_style = log_format::text;    // LOG_FORMAT: text (key=value) or json
     std::string assets_dir;                     // ASSETS_DIR, default: the build's public/ folder
+    std::string uploads_dir;                    // UPLOADS_DIR: files in this directory, not in PostgreSQL
     std::size_t db_pool_size = 4;               // DB_POOL_SIZE, connections per thread
     std::chrono::milliseconds db_timeout{5000}; // DB_TIMEOUT_MS, deadline of one database call
     std::chrono::milliseconds shutdown_grace{10000}; // SHUTDOWN_GRACE_MS, time in-flight requests get

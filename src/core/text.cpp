@@ -1,5 +1,7 @@
 #include "core/text.hpp"
 
+#include <cstdio>
+
 #include <cstdint>
 
 namespace eelchat::text {
@@ -299,14 +301,17 @@ std::string ascii_upper(std::string_view s) {
     return out;
 }
 
-std::string form_encode(std::string_view s) {
+namespace {
+
+std::string encode_bytes(std::string_view s, bool space_as_plus) {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
+    out.reserve(s.size());
     for (unsigned char c : s) {
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
             c == '.' || c == '_' || c == '~') {
             out += static_cast<char>(c);
-        } else if (c == ' ') {
+        } else if (c == ' ' && space_as_plus) {
             out += '+';
         } else {
             out += '%';
@@ -314,6 +319,30 @@ std::string form_encode(std::string_view s) {
             out += hex[c & 0xf];
         }
     }
+    return out;
+}
+
+} // namespace
+
+std::string form_encode(std::string_view s) {
+    return encode_bytes(s, true);
+}
+
+std::string percent_encode(std::string_view s) {
+    return encode_bytes(s, false);
+}
+
+std::string human_size(std::int64_t bytes) {
+    if (bytes < 1024) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+    static constexpr const char* units[] = {"KB", "MB", "GB", "TB"};
+    double v = static_cast<double>(bytes);
+    int unit = -1;
+    while (v >= 1024 && unit < 3) {
+        v /= 1024;
+        ++unit;
+    }
+    char out[32];
+    std::snprintf(out, sizeof out, v < 9.95 ? "%.1f %s" : "%.0f %s", v, units[unit]);
     return out;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,11 @@ std::optional<std::string> clean_line(std::string_view s, std::size_t max_chars)
 // Encodes a value for an application/x-www-form-urlencoded body or query (RFC 3986 unreserved characters
 // as they are, space as '+', every other byte as %XX).
 std::string form_encode(std::string_view s);
+// The same for one path segment of a URL or a header's RFC 5987 value: space as %20.
+std::string percent_encode(std::string_view s);
+
+// A size for people: "12 bytes", "340 KB", "1.2 MB", "3.4 GB" (powers of 1024, one decimal under 10).
+std::string human_size(std::int64_t bytes);
 
 // Whether a (clean) display name reads as one of the names eelchat shows for others than members:
 // "System", "eelchat", "Admin", "Administrator", "Moderator", "Former member", or "User" followed by

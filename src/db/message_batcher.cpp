@@ -124,7 +124,8 @@ asio::awaitable<void> message_batcher::write_batch(std::vector<std::shared_ptr<i
     std::vector<std::shared_ptr<item>> sent;
     for (auto& it : batch) {
         const auto& m = it->message;
-        if (!keys.emplace(m.membership_id, m.client_id).second) {
+        // A message with files goes alone: the batch statement does not attach uploads.
+        if (!m.attachments.empty() || !keys.emplace(m.membership_id, m.client_id).second) {
             later.push_back(std::move(it));
             continue;
         }

@@ -22,7 +22,10 @@ const std::string_view message_select =
     " CASE WHEN m.mentions IS NOT NULL AND m.deleted_at IS NULL THEN (SELECT json_agg(json_build_array("
     "   mm.id, coalesce(mu.display_name, 'User ' || left(mm.id::text, 4)))) FROM memberships mm"
     "   JOIN users mu ON mu.id = mm.user_id WHERE mm.id = ANY (m.mentions)) END,"
-    " m.mention_channel";
+    " m.mention_channel,"
+    " CASE WHEN m.attachments > 0 AND m.deleted_at IS NULL THEN (SELECT json_agg(json_build_array("
+    "   f.id, f.name, f.content_type, f.size, f.inline_image, f.thumbnail_blob_id IS NOT NULL, f.width,"
+    "   f.height) ORDER BY f.position) FROM uploads f WHERE f.message_id = m.id) END";
 const std::string_view message_joins =
     " LEFT JOIN memberships ms ON ms.id = m.membership_id LEFT JOIN users u ON u.id = ms.user_id";
 
@@ -86,6 +89,31 @@ result<bool> changed(result<pg_result> r) {
     return r->rows() > 0 && r->get(0, 0) == "t";
 }
 
+// [[id, name, type, size, inline, has thumbnail, width, height], ...] in the message's order.
+std::vector<attachment_summary> parse_attachments(std::string_view json) {
+    std::vector<attachment_summary> out;
+    if (json.empty()) return out;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(json, ec);
+    if (ec || !v.is_array()) return out;
+    for (const auto& f : v.as_array()) {
+        const auto* a = f.if_array();
+        if (!a || a->size() != 8 || !(*a)[0].is_string() || !(*a)[1].is_string() || !(*a)[2].is_string())
+            continue;
+        attachment_summary s;
+        s.id = std::string((*a)[0].as_string());
+        s.name = std::string((*a)[1].as_string());
+        s.content_type = std::string((*a)[2].as_string());
+        if (auto* n = (*a)[3].if_int64()) s.size = *n;
+        if (auto* b = (*a)[4].if_bool()) s.inline_image = *b;
+        if (auto* b = (*a)[5].if_bool()) s.has_thumbnail = *b;
+        if (auto* w = (*a)[6].if_int64()) s.width = static_cast<int>(*w);
+        if (auto* h = (*a)[7].if_int64()) s.height = static_cast<int>(*h);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
 } // namespace
 
 message_row read_message(const pg_result& r, int row, int first) {
@@ -108,6 +136,7 @@ message_row read_message(const pg_result& r, int row, int first) {
     m.reactions = parse_reactions(r.get(row, first + 15));
     m.mentions = parse_mentions(r.get(row, first + 16));
     m.mention_channel = r.get(row, first + 17) == "t";
+    m.attachments = parse_attachments(r.get(row, first + 18));
     return m;
 }
 
@@ -184,17 +213,29 @@ asio::awaitable<result<posted_message>> post_message(pool& db, new_message m) {
     for (const auto& id : m.mentions)
         mentions += (mentions.size() > 1 ? "," : "") + id;
     mentions += "}";
+    std::string files = "{";
+    for (const auto& id : m.attachments)
+        files += (files.size() > 1 ? "," : "") + id;
+    files += "}";
+    const auto file_count = static_cast<int>(m.attachments.size());
     auto args = params(m.channel_id, m.membership_id, std::move(m.text), m.client_id, std::move(m.html),
                        std::move(m.parent_id),
                        m.mentions.empty() ? std::nullopt : std::optional<std::string>(std::move(mentions)),
-                       m.mention_channel);
+                       m.mention_channel, std::move(files), file_count);
+    // The files become the message's in the same statement, so whoever reads the message (the listener
+    // rendering it for every open page) finds them with it. Only the poster's own pending uploads of this
+    // channel can be taken; the caller checked them (uploads_pending) so the count is right.
     auto r = co_await db.query(
         "WITH c AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq),"
         " ins AS (INSERT INTO messages (channel_id, seq, membership_id, text, client_id, html, parent_id,"
-        "   mentions, mention_channel)"
-        "   SELECT $1, c.last_seq, $2, $3, $4, $5, $6, $7::uuid[], $8 FROM c RETURNING id, seq, parent_id),"
+        "   mentions, mention_channel, attachments)"
+        "   SELECT $1, c.last_seq, $2, $3, $4, $5, $6, $7::uuid[], $8, $10 FROM c RETURNING id, seq, "
+        "parent_id),"
         " parent AS (UPDATE messages p SET reply_count = p.reply_count + 1 FROM ins WHERE p.id = "
-        "ins.parent_id)"
+        "ins.parent_id),"
+        " files AS (UPDATE uploads f SET message_id = ins.id, position = array_position($9::uuid[], f.id)"
+        "   FROM ins WHERE $10 > 0 AND f.id = ANY ($9::uuid[]) AND f.channel_id = $1 AND f.message_id IS NULL"
+        "   AND f.user_id = (SELECT user_id FROM memberships WHERE id = $2))"
         " SELECT id, seq FROM ins",
         std::move(args));
     if (!r && r.error() == sqlstate::unique_violation) {
@@ -216,15 +257,15 @@ asio::awaitable<result<posted_message>> post_message(pool& db, new_message m) {
 // the message, and record the event under the new number, so a bump never goes without its event.
 
 asio::awaitable<result<bool>> edit_message(pool& db, std::string channel_id, std::string message_id,
-                                           std::string text, std::string html, std::vector<std::string> mentions,
-                                           bool mention_channel) {
+                                           std::string text, std::string html,
+                                           std::vector<std::string> mentions, bool mention_channel) {
     std::string ids = "{";
     for (const auto& id : mentions)
         ids += (ids.size() > 1 ? "," : "") + id;
     ids += "}";
-    auto args = params(std::move(channel_id), std::move(message_id), std::move(text), std::move(html),
-                       mentions.empty() ? std::nullopt : std::optional<std::string>(std::move(ids)),
-                       mention_channel);
+    auto args =
+        params(std::move(channel_id), std::move(message_id), std::move(text), std::move(html),
+               mentions.empty() ? std::nullopt : std::optional<std::string>(std::move(ids)), mention_channel);
     auto r = co_await db.query(
         "WITH bump AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 AND EXISTS ("
         "   SELECT 1 FROM messages WHERE id = $2 AND channel_id = $1 AND deleted_at IS NULL) RETURNING "
@@ -245,8 +286,10 @@ asio::awaitable<result<bool>> delete_message(pool& db, std::string channel_id, s
         "WITH bump AS (UPDATE channels SET last_seq = last_seq + 1 WHERE id = $1 AND EXISTS ("
         "   SELECT 1 FROM messages WHERE id = $2 AND channel_id = $1 AND deleted_at IS NULL) RETURNING "
         "last_seq),"
-        " del AS (UPDATE messages m SET deleted_at = now(), text = '', html = NULL FROM bump"
+        " del AS (UPDATE messages m SET deleted_at = now(), text = '', html = NULL, attachments = 0 FROM bump"
         "   WHERE m.id = $2 AND m.deleted_at IS NULL RETURNING m.parent_id),"
+        // Its files go with it (their blobs through upload_garbage, uploads/garbage.hpp).
+        " files AS (DELETE FROM uploads f USING del WHERE f.message_id = $2),"
         " parent AS (UPDATE messages p SET reply_count = p.reply_count - 1 FROM del WHERE p.id = "
         "del.parent_id),"
         " ev AS (INSERT INTO channel_events (channel_id, seq, kind, message_id)"

@@ -25,6 +25,17 @@ struct reaction_summary {
     std::vector<std::string> names;   // their names as shown, at most 10
 };
 
+// A file attached to a message, as its message shows it.
+struct attachment_summary {
+    std::string id;
+    std::string name;
+    std::string content_type; // sniffed by the server
+    std::int64_t size = 0;
+    bool inline_image = false; // decoded as an image by the server: shown in the page
+    bool has_thumbnail = false;
+    int width = 0, height = 0; // the thumbnail's
+};
+
 struct message_row {
     std::string id;
     std::int64_t seq = 0;
@@ -45,6 +56,7 @@ struct message_row {
     // The people it mentions (membership id, their name now), and whether it mentions @channel.
     std::vector<std::pair<std::string, std::string>> mentions;
     bool mention_channel = false;
+    std::vector<attachment_summary> attachments; // none for a deleted message
 };
 
 struct posted_message {
@@ -57,7 +69,7 @@ struct posted_message {
 // column `first` on. Shared with channel_history.cpp, which reads messages inside its events.
 extern const std::string_view message_select;
 extern const std::string_view message_joins;
-constexpr int message_column_count = 18;
+constexpr int message_column_count = 19;
 message_row read_message(const pg_result& r, int row, int first);
 
 // Up to `limit` top-level messages of the channel older than `before_seq` (all when nullopt), oldest first.
@@ -95,6 +107,8 @@ struct new_message {
     std::string client_id;
     std::vector<std::string> mentions; // membership ids, resolved among the channel's readers
     bool mention_channel = false;
+    // Upload ids, in the order the message shows them: pending uploads of this member in this channel.
+    std::vector<std::string> attachments;
 };
 // Stores a member's message with the next sequence number of its channel. A repeated client id of the
 // same member stores nothing and reports the earlier message as a duplicate.

@@ -54,6 +54,15 @@ struct settings {
     // message. SEARCH_PAGE_SIZE: results per page ("More results" asks for the next).
     unsigned search_max_query = 200;
     unsigned search_page_size = 20;
+
+    // Uploads. UPLOAD_MAX_MB: the largest file, in MiB (a larger one is refused from its announced size,
+    // before its bytes are read). UPLOAD_QUOTA_MB: all the files one account has uploaded, in MiB (0: no
+    // quota). UPLOAD_MAX_PER_MESSAGE: files attached to one message. PREVIEW_MAX_MB: images up to this
+    // size get a thumbnail (the decoder reads the whole file); larger ones show as files.
+    unsigned upload_max_mb = 25;
+    unsigned upload_quota_mb = 2048;
+    unsigned upload_max_per_message = 10;
+    unsigned preview_max_mb = 25;
 };
 
 } // namespace eelchat::limits

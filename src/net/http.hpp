@@ -8,7 +8,10 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "net/body_stream.hpp"
+
 #include <functional>
+#include <memory>
 #include <variant>
 
 #include <chrono>
@@ -21,6 +24,7 @@ namespace http = boost::beast::http;
 
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
+using http_request_header = http::request_header<>;
 
 // What the server knows about a request besides the message itself.
 struct request_info {
@@ -31,6 +35,12 @@ struct request_info {
     // pattern, never the raw path); must stay valid after handle() returns (a string of the handler's).
     // Empty: "other".
     std::string_view route;
+    // Set by the server when the handler asked for a streamed body (streams_body): the body, still to be
+    // read; the request's own body is then empty. Valid until handle() completes.
+    request_body* body = nullptr;
+    // Set by the handler to send the response body from this source instead of the response's body
+    // string; the response must then carry its Content-Length.
+    std::unique_ptr<response_body> streamed_response;
 };
 
 // Takes over a connection whose upgrade to a WebSocket the application accepted: gets the connection's
@@ -48,6 +58,11 @@ public:
     // Produces the response to one request. Exceptions escaping it are a bug: the server logs them and
     // answers 500. Completes when the response is ready; it is never cancelled mid-way by the server.
     virtual boost::asio::awaitable<http_response> handle(http_request& req, request_info& info) = 0;
+
+    // Whether the request whose header this is should reach handle() with its body still unread, to
+    // be read through request_info::body (uploads); otherwise the server reads the whole body first,
+    // up to its body limit. Called before anything of the body was read.
+    virtual bool streams_body(const http_request_header&) { return false; }
 
     // For a WebSocket upgrade request: either the runner that takes the connection over, or the response
     // refusing the upgrade. By default nothing upgrades.

@@ -1,15 +1,20 @@
 #include "net/http_session.hpp"
 
 #include "core/metrics.hpp"
+#include "net/request_body_reader.hpp"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <array>
 #include <charconv>
+#include <optional>
 
 namespace eelchat::net {
 
@@ -68,6 +73,47 @@ std::string_view path_of(std::string_view target) {
     return q == std::string_view::npos ? target : target.substr(0, q);
 }
 
+// Sends a response whose body comes from `body`, piece by piece, after its header (which carries the
+// Content-Length). Completes with the body bytes sent; `ec` is set when the client or the source failed,
+// and the connection must then close.
+asio::awaitable<std::uint64_t> write_streamed(beast::tcp_stream& stream, http_response res,
+                                              response_body& body, bool head_only,
+                                              std::chrono::milliseconds timeout, error_code& ec) {
+    http::response<http::empty_body> header(std::move(res.base()));
+    http::response_serializer<http::empty_body> sr(header);
+    co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || head_only) co_return 0;
+    std::uint64_t sent = 0;
+    std::string piece;
+    for (;;) {
+        if (!co_await body.next(piece)) {
+            ec = asio::error::connection_aborted;
+            co_return sent;
+        }
+        if (piece.empty()) co_return sent;
+        stream.expires_after(timeout);
+        co_await asio::async_write(stream, asio::buffer(piece),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return sent;
+        sent += piece.size();
+    }
+}
+
+// After refusing a request whose body is still coming: stop sending, then read and drop a little of what
+// is in flight before closing, so that the close does not reset the connection before the client has read
+// the answer. Bounded in time and bytes: the rest of the body is never read.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+    error_code ec;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    std::array<char, 16384> sink;
+    std::size_t dropped = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (!ec && dropped < 4 * 1024 * 1024) {
+        dropped += co_await stream.async_read_some(asio::buffer(sink),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
 } // namespace
 
 asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_handler& handler,
@@ -87,9 +133,10 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
 
     bool first = true;
     while (!registry.stopping()) {
-        http::request_parser<http::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
-        parser.body_limit(limits.body_limit);
+        // The header first: the handler may want the body streamed (an upload) rather than read whole.
+        http::request_parser<http::empty_body> head;
+        head.header_limit(static_cast<std::uint32_t>(limits.header_limit));
+        head.body_limit(boost::none); // checked below, against the limit of the body's reading
 
         // Wait for the first byte under the idle deadline, then read the whole request under the read
         // deadline, so a slow sender cannot hold a connection open by trickling bytes.
@@ -102,7 +149,26 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
         }
         first = false;
         stream.expires_after(limits.read_timeout);
-        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_read_header(stream, buffer, head, asio::redirect_error(asio::use_awaitable, ec));
+
+        http_request req;
+        std::optional<request_body_reader> streamed_body;
+        if (!ec) {
+            if (handler.streams_body(head.get())) {
+                streamed_body.emplace(std::move(head), stream, buffer, limits.read_timeout);
+                req = http_request(streamed_body->header());
+            } else if (head.content_length().value_or(0) > limits.body_limit) {
+                ec = http::error::body_limit; // refused before a byte of the body is read
+            } else {
+                http::request_parser<http::string_body> whole(std::move(head));
+                whole.body_limit(limits.body_limit); // a chunked body is counted as it comes
+                if (!whole.is_done()) co_await send_continue_if_expected(stream, whole.get().base(), ec);
+                if (!ec)
+                    co_await http::async_read(stream, buffer, whole,
+                                              asio::redirect_error(asio::use_awaitable, ec));
+                if (!ec) req = whole.release();
+            }
+        }
 
         entry.busy = true;
         const auto received = std::chrono::steady_clock::now();
@@ -111,18 +177,21 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
         bool keep_alive = false;
         std::string method, target;
         std::string_view route; // the handler's pattern, valid while the handler lives
-        bool head = false;
+        bool head_only = false;
+        bool unread_body = false;
+        std::unique_ptr<response_body> streamed_response;
         if (ec) {
             auto status = status_for_read_error(ec);
             if (!status) break; // closed, timed out or cancelled: nobody to answer
+            unread_body = ec == http::error::body_limit;
             res = handler.error_response(*status, 11);
             method = "-";
             target = "-";
         } else {
-            auto& req = parser.get();
             method = std::string(req.method_string());
             target = std::string(path_of(req.target()));
             request_info info{remote, id, received};
+            if (streamed_body) info.body = &*streamed_body;
             try {
                 if (boost::beast::websocket::is_upgrade(req)) {
                     auto outcome = co_await handler.handle_upgrade(req, info);
@@ -142,7 +211,7 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
                         // instead of living as long as the WebSocket does.
                         auto run = std::move(*runner);
                         try {
-                            run(stream.release_socket(), parser.release());
+                            run(stream.release_socket(), std::move(req));
                         } catch (const std::exception& e) {
                             log.error("websocket_failed", {{"id", id}, {"path", target}, {"what", e.what()}});
                         }
@@ -157,10 +226,14 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
                 res = handler.error_response(http::status::internal_server_error, req.version());
             }
             route = info.route;
+            streamed_response = std::move(info.streamed_response);
             res.version(req.version());
-            keep_alive = req.keep_alive() && !registry.stopping();
-            head = req.method() == http::verb::head;
-            if (head) {
+            // A body the handler left unread (it refused the request early) is not worth reading: the
+            // connection closes after the answer.
+            unread_body = streamed_body && !streamed_body->complete();
+            keep_alive = req.keep_alive() && !registry.stopping() && !unread_body;
+            head_only = req.method() == http::verb::head;
+            if (head_only && !streamed_response) {
                 res.prepare_payload();
                 auto length = res.body().size();
                 res.body().clear();
@@ -168,16 +241,21 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
             }
         }
         res.keep_alive(keep_alive);
-        if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
-        const auto bytes = res.body().size();
+        if (!streamed_response && !res.has_content_length() && !res.chunked()) res.prepare_payload();
+        auto bytes = res.body().size();
         const auto status = res.result_int();
 
         stream.expires_after(limits.write_timeout);
-        http::response_serializer<http::string_body> sr(res);
-        if (head)
-            co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
-        else
-            co_await http::async_write(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+        if (streamed_response) {
+            bytes = co_await write_streamed(stream, std::move(res), *streamed_response, head_only,
+                                            limits.write_timeout, ec);
+        } else {
+            http::response_serializer<http::string_body> sr(res);
+            if (head_only)
+                co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+            else
+                co_await http::async_write(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+        }
         const auto took = std::chrono::steady_clock::now() - received;
         const double ms = std::chrono::duration<double, std::milli>(took).count();
         count_request(route, method, status, std::chrono::duration<double>(took).count());
@@ -189,6 +267,7 @@ asio::awaitable<void> serve_http_connection(asio::ip::tcp::socket socket, http_h
                              {"ms", ms},
                              {"remote", remote.to_string()}});
         entry.busy = false;
+        if (!ec && unread_body) co_await linger(stream);
         if (ec || !keep_alive) break;
     }
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);

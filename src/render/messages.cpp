@@ -1,5 +1,7 @@
 #include "render/messages.hpp"
 
+#include "render/attachments.hpp"
+
 #include <algorithm>
 
 #include <functional>
@@ -159,7 +161,10 @@ std::string render_message(templates& tpl, const db::message_row& m, std::string
     else
         d.set("text", m.text);
     if (oob) d.set("oob", true);
-    if (!m.deleted) d.set("reactions_html", render_reactions(tpl, m, href));
+    if (!m.deleted) {
+        if (!m.attachments.empty()) d.set("attachments_html", render_attachments(tpl, m, href));
+        d.set("reactions_html", render_reactions(tpl, m, href));
+    }
     if (!m.parent_id && m.reply_count > 0)
         d.set("replies_html", render_reply_count(tpl, m.id, m.reply_count, href));
     return tpl.render("message", d);

@@ -121,7 +121,8 @@ asio::awaitable<net::http_response> channel_page(request_context& ctx, const sig
     if (!h) co_return database_failure(ctx, h.error());
     // Someone coming back reads on from where they were; someone new starts at the newest page.
     if (!opened_at && marker->saved && h->last_seq - marker->seq > page_size) {
-        const int size = static_cast<int>(std::min<std::int64_t>(h->last_seq - *new_after + 1, max_page_size));
+        const int size =
+            static_cast<int>(std::min<std::int64_t>(h->last_seq - *new_after + 1, max_page_size));
         h = co_await history_fragment(ctx, access, channel, std::nullopt, new_after, size);
         if (!h) co_return database_failure(ctx, h.error());
     }
@@ -140,6 +141,7 @@ asio::awaitable<net::http_response> channel_page(request_context& ctx, const sig
     d.set("history_html", h->html);
     d.set("client_id_input", client_id_input(tpl, "", false));
     d.set("compose_error_html", compose_error(tpl, "", "", false));
+    d.set("upload_max_bytes", std::to_string(upload_max_bytes(ctx)));
     shell s;
     s.title = channel.title + " | " + access.community.title + " | eelchat";
     s.access = &access;

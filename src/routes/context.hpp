@@ -31,6 +31,12 @@ struct guards;
 namespace eelchat::sso {
 class client;
 }
+namespace eelchat::uploads {
+class storage;
+}
+namespace boost::asio {
+class thread_pool;
+}
 namespace eelchat::render {
 class asset_store;
 class page_renderer;
@@ -67,6 +73,8 @@ struct services {
     std::string browser_key = {};               // server_keys 'browser', loaded on first use
     // Set from SIGTERM on: /readyz answers 503 so a load balancer stops sending new traffic here.
     const std::atomic<bool>* draining = nullptr;
+    uploads::storage* files = nullptr;        // this worker's view of the file storage
+    boost::asio::thread_pool* work = nullptr; // process-wide, for blocking work (sniffing, thumbnails)
 };
 
 struct signed_in_user {
@@ -86,7 +94,7 @@ struct session_state {
 
 struct request_context {
     net::http_request& req;
-    const net::request_info& info;
+    net::request_info& info; // the handler may set streamed_response
     path_params params;
     services& svc;
 

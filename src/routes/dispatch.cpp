@@ -21,11 +21,14 @@ constexpr std::string_view content_security_policy =
 // For POST and DELETE: parses the form, loads the session and checks its CSRF token. Returns the response
 // to send instead when the request must not reach its handler. A JSON body (what a page script sends,
 // such as a push subscription) is left to its handler; its token can only come in the X-CSRF-Token header.
-asio::awaitable<std::optional<net::http_response>> check_change(request_context& ctx) {
+// So is a streamed body (an upload), not yet read, whatever its type.
+asio::awaitable<std::optional<net::http_response>> check_change(request_context& ctx, body_mode mode) {
     std::string_view type = ctx.req[http::field::content_type];
-    const bool form_body = type.empty() || type.starts_with("application/x-www-form-urlencoded");
+    const bool form_body =
+        mode == body_mode::whole && (type.empty() || type.starts_with("application/x-www-form-urlencoded"));
     const bool json_body = type.starts_with("application/json");
-    if (!form_body && !json_body) co_return error_page(ctx.svc.pages, http::status::unsupported_media_type);
+    if (!form_body && !json_body && mode == body_mode::whole)
+        co_return error_page(ctx.svc.pages, http::status::unsupported_media_type);
     // A JSON request gets an empty form, so that handlers of form posts find no fields in it.
     auto form = form_data::parse(form_body ? std::string_view(ctx.req.body()) : std::string_view());
     if (!form) co_return error_page(ctx.svc.pages, http::status::bad_request);
@@ -56,7 +59,7 @@ asio::awaitable<net::http_response> dispatch(const router& r, request_context& c
     case router::outcome::found:
         if (req.method() != http::verb::get && req.method() != http::verb::head) {
             // Every state change carries the session's CSRF token, checked here once for all routes.
-            if (auto refusal = co_await check_change(ctx)) {
+            if (auto refusal = co_await check_change(ctx, m.body)) {
                 res = std::move(*refusal);
                 break;
             }
@@ -81,7 +84,9 @@ asio::awaitable<net::http_response> dispatch(const router& r, request_context& c
     for (auto& cookie : ctx.set_cookies)
         res.insert(http::field::set_cookie, cookie);
     add_security_headers(res);
-    res.set("Content-Security-Policy", content_security_policy);
+    // A stored file brings its own, stricter policy (routes/upload_routes.cpp).
+    if (res.find("Content-Security-Policy") == res.end())
+        res.set("Content-Security-Policy", content_security_policy);
     // Served over https: browsers should never try plain http for this host again (a year, renewed by
     // every visit).
     if (ctx.svc.cfg.base_url.starts_with("https://"))

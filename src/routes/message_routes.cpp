@@ -19,6 +19,7 @@
 #include "routes/routes.hpp"
 #include "routes/session.hpp"
 #include "routes/shell.hpp"
+#include "uploads/garbage.hpp"
 
 namespace eelchat::routes {
 
@@ -99,9 +100,9 @@ asio::awaitable<net::http_response> save_edit(request_context& ctx, const signed
     auto rendered = co_await render_with_mentions(ctx, m.access, m.channel, text);
     if (!rendered) co_return database_failure(ctx, rendered.error());
     if (!rendered->refusal.empty()) co_return unprocessable(edit_form(tpl, m, text, rendered->refusal));
-    auto saved = co_await db::edit_message(ctx.svc.db, m.channel.id, m.message.id, text,
-                                           std::move(rendered->html), std::move(rendered->mentions),
-                                           rendered->mention_channel);
+    auto saved =
+        co_await db::edit_message(ctx.svc.db, m.channel.id, m.message.id, text, std::move(rendered->html),
+                                  std::move(rendered->mentions), rendered->mention_channel);
     if (!saved) co_return database_failure(ctx, saved.error());
     if (!*saved) co_return not_found(ctx);
     ctx.svc.log.info("message_edited",
@@ -166,6 +167,8 @@ asio::awaitable<net::http_response> thread(request_context& ctx, const signed_in
     d.set("replies_html", render::render_messages(tpl, (*t)->replies, m.href));
     d.set("client_id_input", client_id_input(tpl, "thread-", false));
     d.set("compose_error_html", compose_error(tpl, "thread-", "", false));
+    d.set("upload_url", m.href + "/uploads");
+    d.set("upload_max_bytes", std::to_string(upload_max_bytes(ctx)));
     co_return html_response(http::status::ok, tpl.render("thread", d));
 }
 
@@ -201,6 +204,9 @@ void add_message_routes(router& r) {
                                 {"channel", m.channel.id},
                                 {"message", m.message.id},
                                 {"by_admin", m.message.membership_id != m.access.membership->id}});
+              // Its files' bytes go now (housekeeping retries whatever this misses).
+              if (*deleted && !m.message.attachments.empty() && ctx.svc.files)
+                  co_await uploads::collect_garbage(ctx.svc.db, *ctx.svc.files);
               co_return html_response(http::status::ok, "");
           }));
 
@@ -220,9 +226,9 @@ void add_message_routes(router& r) {
     r.add(http::verb::post, base + "/unread",
           with_message([](request_context& ctx, signed_in_user&,
                           message_access& m) -> asio::awaitable<net::http_response> {
-              auto moved = co_await db::set_read_marker(ctx.svc.db, m.access.community.id,
-                                                        m.access.membership->id, m.channel.id,
-                                                        m.message.seq - 1, true);
+              auto moved =
+                  co_await db::set_read_marker(ctx.svc.db, m.access.community.id, m.access.membership->id,
+                                               m.channel.id, m.message.seq - 1, true);
               if (!moved) co_return database_failure(ctx, moved.error());
               if (!*moved) co_return not_found(ctx);
               if (!is_htmx(ctx)) co_return redirect_response(m.href);

@@ -2,6 +2,7 @@
 
 #include "conversations/mentions.hpp"
 #include "core/crypto.hpp"
+#include "db/attachment_store.hpp"
 #include "db/attention_store.hpp"
 #include "db/message_batcher.hpp"
 #include "db/message_store.hpp"
@@ -9,6 +10,7 @@
 #include "limits/guards.hpp"
 #include "render/markdown.hpp"
 #include "render/page.hpp"
+#include "routes/forms.hpp"
 #include "routes/responses.hpp"
 #include "routes/session.hpp"
 #include "routes/shell.hpp"
@@ -75,6 +77,22 @@ asio::awaitable<db::result<rendered_text>> render_with_mentions(request_context&
     co_return out;
 }
 
+std::int64_t upload_max_bytes(const request_context& ctx) {
+    return static_cast<std::int64_t>(ctx.svc.limits.cfg.upload_max_mb) * 1024 * 1024;
+}
+
+std::vector<std::string> attached_uploads(const request_context& ctx) {
+    std::vector<std::string> ids;
+    if (!ctx.form) return ids;
+    for (auto value : ctx.form->get_all("attachment")) {
+        auto id = crypto::normalize_uuid(value);
+        // A malformed id becomes the nil UUID, which no upload has: the pending count then falls short.
+        std::string kept = id ? *id : std::string("00000000-0000-0000-0000-000000000000");
+        if (std::find(ids.begin(), ids.end(), kept) == ids.end()) ids.push_back(std::move(kept));
+    }
+    return ids;
+}
+
 asio::awaitable<net::http_response> post_message(request_context& ctx, const signed_in_user& user,
                                                  const community_access& access,
                                                  const db::channel_row& channel) {
@@ -89,7 +107,14 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const sig
         return res;
     };
     const std::string text = text::normalize_newlines(field(ctx, "text"));
-    if (auto p = text::check_message_text(text); p != text::message_problem::none)
+    auto files = attached_uploads(ctx);
+    if (files.size() > ctx.svc.limits.cfg.upload_max_per_message)
+        co_return refuse("A message can carry at most " +
+                         std::to_string(ctx.svc.limits.cfg.upload_max_per_message) +
+                         " files. Remove some and send again.");
+    // A message may be only its files.
+    if (auto p = text::check_message_text(text);
+        p != text::message_problem::none && !(p == text::message_problem::empty && !files.empty()))
         co_return refuse(message_problem_text(p));
     auto client_id = crypto::normalize_uuid(field(ctx, "client_id"));
     if (!client_id) co_return refuse("This page is out of date. Reload it and send your message again.");
@@ -108,15 +133,23 @@ asio::awaitable<net::http_response> post_message(request_context& ctx, const sig
         res.set(http::field::retry_after, refusal->retry_after);
         co_return res;
     }
+    if (!files.empty()) {
+        auto pending = co_await db::count_pending_uploads(ctx.svc.db, user.id, channel.id, files);
+        if (!pending) co_return database_failure(ctx, pending.error());
+        if (static_cast<std::size_t>(*pending) != files.size())
+            co_return refuse(
+                "A file of this message is no longer there. Remove it, attach it again and send.");
+    }
 
     // Rendered here, once: every page and every subscriber shows the stored HTML.
     auto rendered = co_await render_with_mentions(ctx, access, channel, text);
     if (!rendered) co_return database_failure(ctx, rendered.error());
     if (!rendered->refusal.empty()) co_return refuse(rendered->refusal);
-    db::new_message m{channel.id, access.membership->id, text, std::move(rendered->html), std::move(parent_id),
-                      *client_id};
+    db::new_message m{
+        channel.id, access.membership->id, text, std::move(rendered->html), std::move(parent_id), *client_id};
     m.mentions = std::move(rendered->mentions);
     m.mention_channel = rendered->mention_channel;
+    m.attachments = std::move(files);
     auto posted = co_await ctx.svc.messages.post(std::move(m));
     if (!posted) {
         if (posted.error() == db::sqlstate::foreign_key_violation) co_return not_found(ctx);

@@ -9,9 +9,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <optional>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace eelchat::routes {
 
@@ -37,6 +37,13 @@ boost::asio::awaitable<db::result<rendered_text>> render_with_mentions(request_c
                                                                        const community_access& access,
                                                                        const db::channel_row& channel,
                                                                        const std::string& text);
+
+// UPLOAD_MAX_MB in bytes, for the composer's script to refuse a file before sending it.
+std::int64_t upload_max_bytes(const request_context& ctx);
+
+// The upload ids of the form's `attachment` fields, in order, each once. A malformed one becomes the nil
+// UUID, which matches no upload, so the post is refused as naming a file that is not there.
+std::vector<std::string> attached_uploads(const request_context& ctx);
 
 // A message or (with parent_id) a reply: checked, rendered from markdown, stored once per client id,
 // then any slash command it holds is run. htmx gets the composer's fresh client id and a cleared error

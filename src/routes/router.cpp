@@ -25,8 +25,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
     return out;
 }
 
-void router::add(http::verb method, std::string_view pattern, handler h) {
-    route r{method, std::string(pattern), {}, std::move(h)};
+void router::add(http::verb method, std::string_view pattern, handler h, body_mode body) {
+    route r{method, std::string(pattern), {}, std::move(h), body};
     for (auto seg : split_path(pattern))
         r.segments.emplace_back(seg);
     routes_.push_back(std::move(r));
@@ -57,6 +57,7 @@ router::match_result router::match(http::verb method, std::string_view path) con
             best.result = outcome::found;
             best.target = &r.target;
             best.pattern = r.pattern;
+            best.body = r.body;
             best.params = std::move(params);
             return best;
         }

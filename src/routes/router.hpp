@@ -30,10 +30,14 @@ private:
     std::vector<std::pair<std::string_view, std::string_view>> items_;
 };
 
+// How a route takes its request body: read whole before the handler runs (up to the server's body limit,
+// a form or JSON), or streamed, read by the handler through request_info::body (an upload of any size).
+enum class body_mode { whole, streamed };
+
 class router {
 public:
     // Registers a route. HEAD requests are served by the GET route of the same path.
-    void add(http::verb method, std::string_view pattern, handler h);
+    void add(http::verb method, std::string_view pattern, handler h, body_mode body = body_mode::whole);
 
     enum class outcome { found, method_not_allowed, not_found };
     struct match_result {
@@ -42,6 +46,7 @@ public:
         // The pattern that matched, e.g. "/community/:id": a metrics label whose values are bounded by the
         // table, unlike raw paths. A view into the router, valid as long as it is. Empty when none did.
         std::string_view pattern;
+        body_mode body = body_mode::whole;
         path_params params;
         std::string allow; // for 405: the methods the path does accept, e.g. "GET, HEAD, POST"
     };
@@ -54,6 +59,7 @@ private:
         std::string pattern;
         std::vector<std::string> segments; // ":x" segments are parameters
         handler target;
+        body_mode body;
     };
     std::vector<route> routes_;
 };

@@ -23,6 +23,7 @@ void add_channel_routes(router& r);
 void add_message_routes(router& r);
 // Searching a community's messages (routes/search_routes.cpp).
 void add_search_routes(router& r);
+void add_upload_routes(router& r);
 // Who the composer offers after "@" (routes/attention_routes.cpp).
 void add_attention_routes(router& r);
 void add_push_routes(router& r);

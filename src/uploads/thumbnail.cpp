@@ -111,6 +111,10 @@ std::once_flag vips_once;
 
 bool init_image_library() {
     std::call_once(vips_once, [] {
+        // No run-time generated SIMD code (liborc): it needs memory both writable and executable, which
+        // the systemd unit forbids (MemoryDenyWriteExecute), and a thumbnail does not need its speed.
+        // libvips reads this when it starts.
+        g_setenv("VIPS_NOVECTOR", "1", FALSE);
         if (VIPS_INIT("eelchat") != 0) {
             vips_error_clear();
             return;

@@ -68,6 +68,7 @@ export async function startServer(extraEnv = {}, options = {}) {
     base,
     database: db,
     port: listening,
+    pid: proc.pid,
     log: () => log,
     // Waits (bounded) for the printed email to `to` matching `pattern`; returns the first group.
     async mail(to, pattern, after = 0) {
