@@ -257,6 +257,61 @@ test('hostile HTML and SVG files are only downloads, never run, and their names 
   for (const s of [a, b]) assert.doesNotMatch(s.log(), /xss-marker/);
 });
 
+test('a polyglot image is shown only as the picture we re-encoded, and a decompression bomb only as a file', { timeout: 90000 }, async () => {
+  const polyglot = Buffer.concat([png(40, 30), Buffer.from('<html><script>fetch("/xss-marker-polyglot")</script></html>')]);
+  // A PNG of a few dozen bytes whose header claims 30000 x 30000 pixels (2.7 GB decoded).
+  const bombHeader = Buffer.alloc(13);
+  bombHeader.writeUInt32BE(30000, 0);
+  bombHeader.writeUInt32BE(30000, 4);
+  bombHeader[8] = 8;
+  bombHeader[9] = 2;
+  const bomb = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', bombHeader),
+    chunk('IDAT', deflateSync(Buffer.alloc(30001 * 3))), chunk('IEND', Buffer.alloc(0))]);
+  const sent = await A.evaluate(async ({ url, href, files }) => {
+    const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token'];
+    const out = [];
+    for (const f of files) {
+      const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
+      const res = await fetch(url, { method: 'POST', body: new Blob([bytes]),
+        headers: { 'X-CSRF-Token': token, 'X-File-Name': encodeURIComponent(f.name), 'Content-Type': 'text/html' } });
+      out.push({ status: res.status, json: await res.json() });
+    }
+    const form = new URLSearchParams([['__anti-forgery-token', token], ['client_id', crypto.randomUUID()], ['text', 'polyglot and bomb']]);
+    for (const o of out) if (o.json.id) form.append('attachment', o.json.id);
+    const post = await fetch(href, { method: 'POST', body: form, headers: { 'X-CSRF-Token': token, 'HX-Request': 'true' } });
+    return { uploads: out, post: post.status };
+  }, { url: channelPath + '/uploads', href: channelPath, files: [
+    { name: 'cat.html', base64: polyglot.toString('base64') }, { name: 'bomb.png', base64: bomb.toString('base64') }] });
+  assert.deepEqual(sent.uploads.map((u) => u.status), [201, 201], JSON.stringify(sent.uploads));
+  assert.equal(sent.uploads[0].json.type, 'image/png', 'sniffed from the bytes, not the name or the header');
+  assert.ok(sent.uploads[0].json.thumbnail_url, 'the polyglot decodes as an image');
+  assert.equal(sent.uploads[1].json.thumbnail_url, null, 'the bomb is refused a preview');
+  assert.equal(sent.post, 200);
+
+  const posted = message(B, 'polyglot and bomb');
+  await posted.waitFor();
+  assert.equal(await posted.locator('img').count(), 1, 'only the polyglot is a picture');
+  await posted.locator('a.attachment-file', { hasText: 'bomb.png' }).waitFor();
+
+  const markers = [];
+  bob.context.on('request', (r) => { if (r.url().includes('xss-marker')) markers.push(r.url()); });
+  const thumb = await bob.context.request.get(b.base + await posted.locator('img').getAttribute('src'));
+  assert.equal(thumb.status(), 200);
+  assert.ok(!(await thumb.body()).includes('<script'), 'the thumbnail is our own encoding, without the appended HTML');
+  const original = await posted.locator('a.attachment-image').getAttribute('href');
+  const res = await bob.context.request.get(b.base + original);
+  assert.equal(res.headers()['content-type'], 'image/png');
+  assert.equal(res.headers()['x-content-type-options'], 'nosniff');
+  assert.match(res.headers()['content-security-policy'], /\bsandbox\b/);
+  const tab = await bob.context.newPage();
+  await tab.goto(b.base + original);
+  assert.equal(await tab.evaluate(() => document.contentType), 'image/png', 'the browser shows it as an image');
+  await tab.close();
+  assert.deepEqual(markers, [], 'no script ran');
+  // The server that refused the bomb is still serving.
+  assert.equal((await fetch(a.base + '/readyz')).status, 200);
+});
+
 test('a cancelled upload disappears and is not attached to the next message', { timeout: 90000 }, async () => {
   // A slow line, so the upload is still running when Cancel is pressed.
   const cdp = await alice.context.newCDPSession(A);
