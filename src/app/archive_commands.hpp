@@ -3,7 +3,10 @@
 #pragma once
 
 #include "app/config.hpp"
+#include "archive/file_store.hpp"
+#include "uploads/storage.hpp"
 
+#include <memory>
 #include <string>
 
 namespace eelchat {
@@ -15,5 +18,10 @@ int run_export(const config& cfg, const std::string& community_id, const std::st
 // 0 when imported (the counts and the new id on stdout); 1 with one line on stderr otherwise, and
 // nothing changed in the database.
 int run_import(const config& cfg, const std::string& path);
+
+// The archive's view of an uploads storage, reading and writing its blobs (the archive feature may not
+// include uploads): what the commands hand to export and import, and what tests do. `storage` must
+// outlive it.
+std::unique_ptr<archive::file_store> make_archive_files(uploads::storage& storage);
 
 } // namespace eelchat

@@ -23,7 +23,7 @@ bool is_uuid(std::string_view s) {
     return true;
 }
 
-enum class kind { string, uuid, boolean, strings };
+enum class kind { string, uuid, boolean, strings, count };
 
 // Empty, or the problem with field `name` of `o`.
 std::string check_field(const json::object& o, std::string_view name, kind k, bool required) {
@@ -39,6 +39,9 @@ std::string check_field(const json::object& o, std::string_view name, kind k, bo
         break;
     case kind::boolean:
         if (!v->is_bool()) return quoted + " is not true or false";
+        break;
+    case kind::count:
+        if (!v->is_int64() || v->get_int64() < 0) return quoted + " is not a whole number of at least 0";
         break;
     case kind::strings:
         if (!v->is_array()) return quoted + " is not a list";
@@ -67,6 +70,8 @@ std::string_view part_file(db::archive_part part) {
         return "messages.jsonl";
     case db::archive_part::reactions:
         return "reactions.jsonl";
+    case db::archive_part::uploads:
+        return "uploads.jsonl";
     }
     return "";
 }
@@ -80,7 +85,8 @@ std::string manifest_json(const manifest& m) {
     o["counts"] = json::object{{"members", m.members},
                                {"channels", m.channels},
                                {"messages", m.messages},
-                               {"reactions", m.reactions}};
+                               {"reactions", m.reactions},
+                               {"uploads", m.uploads}};
     return json::serialize(o) + "\n";
 }
 
@@ -114,6 +120,7 @@ parsed_manifest parse_manifest(std::string_view text) {
         m.channels = count("channels");
         m.messages = count("messages");
         m.reactions = count("reactions");
+        m.uploads = count("uploads");
     }
     return {std::move(m), ""};
 }
@@ -145,6 +152,18 @@ std::string check_line(db::archive_part part, std::string_view line) {
                                            {"emoji", kind::string, true},
                                            {"member", kind::string, true},
                                            {"created_at", kind::string, false}};
+    static const field_rule uploads[] = {{"id", kind::uuid, true},
+                                         {"message", kind::uuid, true},
+                                         {"position", kind::count, false},
+                                         {"name", kind::string, true},
+                                         {"content_type", kind::string, true},
+                                         {"size", kind::count, true},
+                                         {"sha256", kind::string, true},
+                                         {"inline_image", kind::boolean, false},
+                                         {"width", kind::count, false},
+                                         {"height", kind::count, false},
+                                         {"has_thumbnail", kind::boolean, false},
+                                         {"thumbnail_type", kind::string, false}};
     std::span<const field_rule> rules;
     switch (part) {
     case db::archive_part::members:
@@ -159,6 +178,9 @@ std::string check_line(db::archive_part part, std::string_view line) {
     case db::archive_part::reactions:
         rules = reactions;
         break;
+    case db::archive_part::uploads:
+        rules = uploads;
+        break;
     }
     for (const auto& r : rules)
         if (auto problem = check_field(o, r.name, r.k, r.required); !problem.empty()) return problem;
@@ -171,7 +193,35 @@ std::string check_line(db::archive_part part, std::string_view line) {
         const bool deleted = o.contains("deleted") && o.at("deleted").is_bool() && o.at("deleted").get_bool();
         if (!deleted && !(o.contains("text") && o.at("text").is_string())) return "\"text\" is missing";
     }
+    if (part == db::archive_part::uploads) {
+        const auto name = o.at("name").get_string();
+        if (name.empty() || name.size() > 255) return "\"name\" is not 1 to 255 bytes";
+        const auto sha = o.at("sha256").get_string();
+        bool hex = sha.size() == 64;
+        for (char c : sha)
+            hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+        if (!hex) return "\"sha256\" is not 64 hex digits";
+    }
     return "";
+}
+
+std::string file_entry(std::string_view upload_id, bool thumbnail) {
+    return "files/" + std::string(upload_id) + (thumbnail ? ".thumbnail" : "");
+}
+
+std::optional<file_entry_name> parse_file_entry(std::string_view name) {
+    if (!name.starts_with("files/")) return std::nullopt;
+    name.remove_prefix(6);
+    file_entry_name out;
+    if (name.ends_with(".thumbnail")) {
+        out.thumbnail = true;
+        name.remove_suffix(10);
+    }
+    if (!is_uuid(name)) return std::nullopt;
+    out.upload_id = std::string(name);
+    for (auto& c : out.upload_id)
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    return out;
 }
 
 std::string download_name(std::string_view title, std::string_view date) {

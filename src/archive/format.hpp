@@ -23,7 +23,7 @@ std::string_view part_file(db::archive_part part);
 struct manifest {
     std::string title;
     std::string exported_at; // RFC 3339, UTC
-    std::int64_t members = 0, channels = 0, messages = 0, reactions = 0;
+    std::int64_t members = 0, channels = 0, messages = 0, reactions = 0, uploads = 0;
 };
 
 std::string manifest_json(const manifest& m);
@@ -33,6 +33,15 @@ struct parsed_manifest {
     std::string error;
 };
 parsed_manifest parse_manifest(std::string_view text);
+
+// The tar entry of an upload's bytes, or of its thumbnail: "files/<upload id>", "files/<id>.thumbnail".
+std::string file_entry(std::string_view upload_id, bool thumbnail);
+// The upload id and whether it is the thumbnail, of a files/ entry name; nullopt for another name.
+struct file_entry_name {
+    std::string upload_id;
+    bool thumbnail = false;
+};
+std::optional<file_entry_name> parse_file_entry(std::string_view name);
 
 // Empty when `line` is a valid line of `part`; else what is wrong with it ("not JSON", "\"id\" is not
 // a UUID", ...).

@@ -3,6 +3,7 @@
 // transaction, so memory stays bounded by a page whatever the community's size.
 #pragma once
 
+#include "archive/file_store.hpp"
 #include "archive/format.hpp"
 #include "db/archive_store.hpp"
 #include "db/connection.hpp"
@@ -21,11 +22,12 @@ struct export_outcome {
     std::string error;               // empty with nothing written: no such community
 };
 
-// Writes community `community_id` to `out` (a seekable file) from one snapshot. `exported_at` goes into
-// the manifest. Completes with what was written, or why not (a database error, a failed write); never
-// throws for those. Leaves no transaction open on `conn`.
+// Writes community `community_id` to `out` (a seekable file) from one snapshot, its uploaded files' bytes
+// read from `files` piece by piece. `exported_at` goes into the manifest. Completes with what was written, or
+// why not (a database error, a failed write); never throws for those. Leaves no transaction open on `conn`.
 boost::asio::awaitable<export_outcome> export_community(db::connection& conn, std::string community_id,
-                                                        std::FILE* out, std::string exported_at);
+                                                        std::FILE* out, std::string exported_at,
+                                                        file_store& files);
 
 struct download {
     std::optional<manifest> written; // nullopt: see error (empty: no such community)
@@ -35,7 +37,8 @@ struct download {
 
 // An export for the browser: written to an anonymous temporary file on a connection of `db`, then read
 // back as the response body. The rows never sit in memory, but the finished archive does while it is sent.
-boost::asio::awaitable<download> export_for_download(db::pool& db, std::string community_id);
+boost::asio::awaitable<download> export_for_download(db::pool& db, std::string community_id,
+                                                     file_store& files);
 
 struct import_outcome {
     std::optional<db::import_counts> counts; // nullopt: nothing changed, see error
@@ -43,7 +46,9 @@ struct import_outcome {
 };
 
 // Creates a new community from the archive in `in`, all in one transaction on `conn`: on any error
-// nothing is changed.
-boost::asio::awaitable<import_outcome> import_archive(db::connection& conn, std::FILE* in);
+// nothing is changed. Each files/ entry is streamed into a new blob of `files` and checked against its
+// line of uploads.jsonl; when the import fails the blobs it wrote are removed again (a crash in between
+// leaves them unreferenced in the storage: not yet collected by anything).
+boost::asio::awaitable<import_outcome> import_archive(db::connection& conn, std::FILE* in, file_store& files);
 
 } // namespace eelchat::archive

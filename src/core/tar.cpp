@@ -179,4 +179,12 @@ std::string reader::read_all(std::size_t max) {
     return out;
 }
 
+std::string reader::read_some(std::size_t max) {
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left_, max));
+    std::string out(n, '\0');
+    if (n > 0 && std::fread(out.data(), 1, n, in_) != n) throw std::runtime_error("the archive is truncated");
+    left_ -= n;
+    return out;
+}
+
 } // namespace eelchat::tar

@@ -50,6 +50,9 @@ public:
     std::optional<std::string> read_line(std::size_t max_line);
     // The rest of the current entry, at most `max` bytes (more throws).
     std::string read_all(std::size_t max);
+    // The current entry's next piece, at most `max` bytes (max > 0); empty at the entry's end. Loop to
+    // stream an entry of any size with bounded memory.
+    std::string read_some(std::size_t max);
 
 private:
     void skip_rest();

@@ -59,6 +59,26 @@ const char* const reactions_page_sql =
     "   AND (x.seq, r.emoji, r.membership_id) > ($3::bigint, $4, $5::uuid)))"
     " ORDER BY x.seq, r.emoji, r.membership_id LIMIT $2";
 
+// Uploads of the channel's messages that an export carries: not a deleted message's, nor one without an
+// author (an upload row needs the account that sent it). Keyed by (seq, position, id).
+const char* const uploads_where =
+    " FROM messages x JOIN uploads f ON f.message_id = x.id"
+    " WHERE x.channel_id = $1 AND x.attachments > 0 AND x.deleted_at IS NULL AND x.membership_id IS NOT NULL"
+    "   AND ($3::bigint IS NULL OR (x.seq, f.position, f.id) > ($3::bigint, $4::int, $5::uuid))"
+    " ORDER BY x.seq, f.position, f.id LIMIT $2";
+
+const std::string uploads_page_sql =
+    std::string(
+        "SELECT json_build_object('id', f.id, 'message', f.message_id, 'position', f.position,"
+        "   'name', f.name, 'content_type', f.content_type, 'size', f.size, 'sha256', f.sha256,"
+        "   'inline_image', f.inline_image, 'width', f.width, 'height', f.height,"
+        "   'has_thumbnail', f.thumbnail_blob_id IS NOT NULL, 'thumbnail_type', f.thumbnail_type)::text,"
+        "   x.seq, f.position, f.id") +
+    uploads_where;
+
+const std::string files_page_sql =
+    std::string("SELECT f.id, f.blob_id, f.thumbnail_blob_id, x.seq, f.position, f.id") + uploads_where;
+
 const char* page_sql(archive_part part) {
     switch (part) {
     case archive_part::members:
@@ -69,6 +89,8 @@ const char* page_sql(archive_part part) {
         return messages_page_sql;
     case archive_part::reactions:
         return reactions_page_sql;
+    case archive_part::uploads:
+        return uploads_page_sql.c_str();
     }
     return members_page_sql;
 }
@@ -98,6 +120,15 @@ const char* stage_sql(archive_part part) {
                " SELECT message, emoji, member, coalesce(created_at, now()) FROM "
                "jsonb_to_recordset($1::jsonb)"
                " AS x(message uuid, emoji text, member text, created_at timestamptz)";
+    case archive_part::uploads:
+        return "INSERT INTO import_uploads (id, message, position, name, content_type, size, sha256,"
+               "   inline_image, width, height, has_thumbnail, thumbnail_type)"
+               " SELECT id, message, coalesce(position, 0), name, content_type, size, lower(sha256),"
+               "   coalesce(inline_image, false), width, height, coalesce(has_thumbnail, false), "
+               "thumbnail_type"
+               " FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, message uuid, position int, name text,"
+               "   content_type text, size bigint, sha256 text, inline_image boolean, width int, height int,"
+               "   has_thumbnail boolean, thumbnail_type text)";
     }
     return "";
 }
@@ -114,7 +145,10 @@ begin_export(connection& conn, std::string community_id, std::chrono::steady_clo
                                  " (SELECT count(*) FROM channels WHERE community_id = c.id),"
                                  " (SELECT count(*) FROM messages WHERE community_id = c.id),"
                                  " (SELECT count(*) FROM reactions r JOIN messages x ON x.id = r.message_id "
-                                 "WHERE x.community_id = c.id)"
+                                 "WHERE x.community_id = c.id),"
+                                 " (SELECT count(*) FROM uploads f JOIN messages x ON x.id = f.message_id"
+                                 "  WHERE x.community_id = c.id AND x.deleted_at IS NULL"
+                                 "  AND x.membership_id IS NOT NULL)"
                                  " FROM communities c WHERE c.id = $1::uuid",
                                  args, deadline);
     if (!r) co_return r.error();
@@ -125,6 +159,7 @@ begin_export(connection& conn, std::string community_id, std::chrono::steady_clo
     c.channels = to_count(r->get(0, 2));
     c.messages = to_count(r->get(0, 3));
     c.reactions = to_count(r->get(0, 4));
+    c.uploads = to_count(r->get(0, 5));
     co_return std::optional<archive_community>(std::move(c));
 }
 
@@ -146,7 +181,7 @@ asio::awaitable<result<archive_page>> export_page(connection& conn, archive_part
                                                   std::vector<std::string> after, int limit,
                                                   std::chrono::steady_clock::time_point deadline) {
     std::vector<param> args = params(std::move(scope_id), limit);
-    const std::size_t keys = part == archive_part::reactions ? 3 : 1;
+    const std::size_t keys = part == archive_part::reactions || part == archive_part::uploads ? 3 : 1;
     for (std::size_t i = 0; i < keys; ++i)
         args.push_back(i < after.size() ? param(after[i]) : param());
     auto r = co_await conn.query(page_sql(part), args, deadline);
@@ -158,6 +193,24 @@ asio::awaitable<result<archive_page>> export_page(connection& conn, archive_part
     if (r->rows() == limit)
         for (std::size_t k = 0; k < keys; ++k)
             page.next_after.emplace_back(r->get(r->rows() - 1, static_cast<int>(k) + 1));
+    co_return page;
+}
+
+asio::awaitable<result<archive_files_page>>
+export_files_page(connection& conn, std::string channel_id, std::vector<std::string> after, int limit,
+                  std::chrono::steady_clock::time_point deadline) {
+    std::vector<param> args = params(std::move(channel_id), limit);
+    for (std::size_t i = 0; i < 3; ++i)
+        args.push_back(i < after.size() ? param(after[i]) : param());
+    auto r = co_await conn.query(files_page_sql.c_str(), args, deadline);
+    if (!r) co_return r.error();
+    archive_files_page page;
+    for (int i = 0; i < r->rows(); ++i)
+        page.files.push_back(
+            archive_file{std::string(r->get(i, 0)), std::string(r->get(i, 1)), optional_text(*r, i, 2)});
+    if (r->rows() == limit)
+        for (int k = 3; k < 6; ++k)
+            page.next_after.emplace_back(r->get(r->rows() - 1, k));
     co_return page;
 }
 
@@ -175,7 +228,11 @@ asio::awaitable<result<void>> begin_import(connection& conn, std::chrono::steady
         "  edited_at timestamptz, deleted boolean, parent uuid, mentions text[], mention_channel boolean)"
         "  ON COMMIT DROP;"
         "CREATE TEMP TABLE import_reactions (ord bigserial, message uuid, emoji text, member text,"
-        "  created_at timestamptz) ON COMMIT DROP;",
+        "  created_at timestamptz) ON COMMIT DROP;"
+        "CREATE TEMP TABLE import_uploads (ord bigserial, id uuid, message uuid, position int, name text,"
+        "  content_type text, size bigint, sha256 text, inline_image boolean, width int, height int,"
+        "  has_thumbnail boolean, thumbnail_type text, blob_id uuid, thumbnail_blob_id uuid) ON COMMIT DROP;"
+        "CREATE INDEX ON import_uploads (id);",
         deadline);
 }
 
@@ -195,13 +252,45 @@ asio::awaitable<result<void>> stage_lines(connection& conn, archive_part part,
     co_return result<void>();
 }
 
+asio::awaitable<result<std::optional<expected_file>>>
+expect_file(connection& conn, std::string upload_id, bool thumbnail,
+            std::chrono::steady_clock::time_point deadline) {
+    auto args = params(std::move(upload_id), thumbnail);
+    auto r = co_await conn.query(
+        "SELECT CASE WHEN $2 THEN -1 ELSE size END, CASE WHEN $2 THEN '' ELSE sha256 END"
+        " FROM import_uploads WHERE id = $1::uuid"
+        "   AND CASE WHEN $2 THEN has_thumbnail AND thumbnail_blob_id IS NULL ELSE blob_id IS NULL END"
+        " ORDER BY ord LIMIT 1",
+        args, deadline);
+    if (!r) co_return r.error();
+    if (r->rows() == 0) co_return std::optional<expected_file>();
+    expected_file e;
+    e.size = to_count(r->get(0, 0));
+    e.sha256 = std::string(r->get(0, 1));
+    co_return std::optional<expected_file>(std::move(e));
+}
+
+asio::awaitable<result<void>> stage_file(connection& conn, std::string upload_id, bool thumbnail,
+                                         std::string blob_id,
+                                         std::chrono::steady_clock::time_point deadline) {
+    auto args = params(std::move(upload_id), thumbnail, std::move(blob_id));
+    auto r = co_await conn.query("UPDATE import_uploads SET"
+                                 " blob_id = CASE WHEN $2 THEN blob_id ELSE $3::uuid END,"
+                                 " thumbnail_blob_id = CASE WHEN $2 THEN $3::uuid ELSE thumbnail_blob_id END"
+                                 " WHERE id = $1::uuid",
+                                 args, deadline);
+    if (!r) co_return r.error();
+    co_return result<void>();
+}
+
 asio::awaitable<result<std::optional<std::string>>>
 check_staged(connection& conn, std::chrono::steady_clock::time_point deadline) {
     // Indexes first: the checks and the inserts join the staged rows by their old ids and emails.
     auto indexed = co_await conn.execute(
         "CREATE INDEX ON import_members (lower(btrim(email)));"
         "CREATE INDEX ON import_channels (id); CREATE INDEX ON import_messages (id);"
-        "ANALYZE import_members; ANALYZE import_channels; ANALYZE import_messages; ANALYZE import_reactions;",
+        "ANALYZE import_members; ANALYZE import_channels; ANALYZE import_messages; ANALYZE import_reactions;"
+        "ANALYZE import_uploads;",
         deadline);
     if (!indexed) co_return indexed.error();
     std::vector<param> none;
@@ -238,6 +327,17 @@ check_staged(connection& conn, std::chrono::steady_clock::time_point deadline) {
         " members.jsonl' FROM import_reactions r WHERE lower(btrim(r.member)) NOT IN (SELECT email FROM "
         "emails)"
         "   LIMIT 1)"
+        " UNION ALL (SELECT 11, 'uploads.jsonl: upload ' || id || ' is listed twice' FROM import_uploads"
+        "   GROUP BY id HAVING count(*) > 1 LIMIT 1)"
+        " UNION ALL (SELECT 12, 'uploads.jsonl: upload ' || f.id || ' is on an unknown message ' || f.message"
+        "   FROM import_uploads f WHERE NOT EXISTS (SELECT 1 FROM import_messages m WHERE m.id = f.message)"
+        "   LIMIT 1)"
+        " UNION ALL (SELECT 13, 'uploads.jsonl: upload ' || f.id || ' is on a deleted message or one without"
+        " an author' FROM import_uploads f JOIN import_messages m ON m.id = f.message"
+        "   WHERE m.deleted OR m.system OR m.author IS NULL LIMIT 1)"
+        " UNION ALL (SELECT 14, 'files/' || id || CASE WHEN blob_id IS NULL THEN '' ELSE '.thumbnail' END"
+        "   || ' is missing' FROM import_uploads WHERE blob_id IS NULL"
+        "   OR (has_thumbnail AND thumbnail_blob_id IS NULL) LIMIT 1)"
         " ) p ORDER BY k LIMIT 1",
         none, deadline);
     if (!r) co_return r.error();
@@ -301,7 +401,8 @@ asio::awaitable<result<import_counts>> create_from_staged(connection& conn, std:
     // Renumbered 1, 2, ... per channel in the archive's order; replies and mentions point at the new ids.
     auto messages = co_await conn.query(
         "INSERT INTO messages (id, channel_id, community_id, seq, membership_id, is_system, text, html,"
-        "   created_at, edited_at, deleted_at, parent_id, reply_count, mentions, mention_channel)"
+        "   created_at, edited_at, deleted_at, parent_id, reply_count, mentions, mention_channel, "
+        "attachments)"
         " SELECT m.new_id, c.new_id, $1, row_number() OVER (PARTITION BY m.channel ORDER BY m.ord),"
         "   CASE WHEN m.system THEN NULL ELSE a.id END, m.system,"
         "   CASE WHEN m.deleted THEN '' ELSE m.text END, CASE WHEN m.deleted THEN NULL ELSE m.html END,"
@@ -309,13 +410,15 @@ asio::awaitable<result<import_counts>> create_from_staged(connection& conn, std:
         "   p.new_id, coalesce(rc.n, 0),"
         "   CASE WHEN m.mentions IS NOT NULL THEN ARRAY(SELECT im.id FROM unnest(m.mentions) WITH ORDINALITY"
         "     e(email, i) JOIN import_member_ids im ON im.email = lower(btrim(e.email)) ORDER BY e.i) END,"
-        "   m.mention_channel"
+        "   m.mention_channel, coalesce(fc.n, 0)"
         " FROM import_messages m JOIN import_channels c ON c.id = m.channel"
         " LEFT JOIN import_member_ids a ON a.email = lower(btrim(m.author))"
         " LEFT JOIN import_messages p ON p.id = m.parent"
         " LEFT JOIN (SELECT parent, count(*) AS n FROM import_messages WHERE parent IS NOT NULL GROUP BY "
         "parent) rc"
         "   ON rc.parent = m.id"
+        " LEFT JOIN (SELECT message, count(*) AS n FROM import_uploads GROUP BY message) fc ON fc.message = "
+        "m.id"
         " ORDER BY m.ord",
         args, deadline);
     if (!messages) co_return messages.error();
@@ -336,6 +439,22 @@ asio::awaitable<result<import_counts>> create_from_staged(connection& conn, std:
                             none, deadline);
     if (!reactions) co_return reactions.error();
     out.reactions = reactions->affected_rows();
+
+    // The files point at the new messages and channels, sent by the message's author; the blobs are the
+    // ones this import wrote (stage_file).
+    auto uploads = co_await conn.query(
+        "INSERT INTO uploads (channel_id, user_id, message_id, position, name, content_type, size, sha256,"
+        "   blob_id, inline_image, thumbnail_blob_id, thumbnail_type, width, height)"
+        " SELECT c.new_id, ms.user_id, m.new_id, f.position, f.name, f.content_type, f.size, f.sha256,"
+        "   f.blob_id, f.inline_image, f.thumbnail_blob_id,"
+        "   CASE WHEN f.thumbnail_blob_id IS NOT NULL THEN f.thumbnail_type END, f.width, f.height"
+        " FROM import_uploads f JOIN import_messages m ON m.id = f.message"
+        " JOIN import_channels c ON c.id = m.channel"
+        " JOIN import_member_ids a ON a.email = lower(btrim(m.author))"
+        " JOIN memberships ms ON ms.id = a.id ORDER BY f.ord",
+        none, deadline);
+    if (!uploads) co_return uploads.error();
+    out.uploads = uploads->affected_rows();
 
     // History is not news: the notification trigger queued pushes for the imported messages.
     auto quiet = co_await conn.query(

@@ -18,11 +18,11 @@
 namespace eelchat::db {
 
 // The JSON Lines files of an archive, in the order an archive holds them.
-enum class archive_part { members, channels, messages, reactions };
+enum class archive_part { members, channels, messages, reactions, uploads };
 
 struct archive_community {
     std::string title;
-    std::int64_t members = 0, channels = 0, messages = 0, reactions = 0;
+    std::int64_t members = 0, channels = 0, messages = 0, reactions = 0, uploads = 0;
 };
 
 // One page of an export: the lines, and the key to pass as `after` for the next page (empty: the last).
@@ -48,6 +48,21 @@ boost::asio::awaitable<result<std::vector<std::string>>>
 export_channel_ids(connection& conn, std::string community_id, std::optional<std::string> after, int limit,
                    std::chrono::steady_clock::time_point deadline);
 
+// The blobs behind one page of uploads.jsonl lines of a channel (same order, same `after` keys as
+// export_page's uploads pages), for the files/ entries written after the JSON Lines.
+struct archive_file {
+    std::string upload_id;
+    std::string blob_id;
+    std::optional<std::string> thumbnail_blob_id;
+};
+struct archive_files_page {
+    std::vector<archive_file> files;
+    std::vector<std::string> next_after; // empty: the last page
+};
+boost::asio::awaitable<result<archive_files_page>>
+export_files_page(connection& conn, std::string channel_id, std::vector<std::string> after, int limit,
+                  std::chrono::steady_clock::time_point deadline);
+
 // BEGIN, and the temporary staging tables (dropped at commit or rollback).
 boost::asio::awaitable<result<void>> begin_import(connection& conn,
                                                   std::chrono::steady_clock::time_point deadline);
@@ -57,6 +72,20 @@ boost::asio::awaitable<result<void>> stage_lines(connection& conn, archive_part 
                                                  const std::vector<std::string>& lines,
                                                  std::chrono::steady_clock::time_point deadline);
 
+// What the staged line of upload `upload_id` expects of its files/ entry (the thumbnail's when
+// `thumbnail`): nullopt when no line names it, or names no thumbnail, or the entry came already.
+struct expected_file {
+    std::int64_t size = -1; // -1: not stated (a thumbnail)
+    std::string sha256;     // empty: not stated
+};
+boost::asio::awaitable<result<std::optional<expected_file>>>
+expect_file(connection& conn, std::string upload_id, bool thumbnail,
+            std::chrono::steady_clock::time_point deadline);
+// Records that the file (or thumbnail) of staged upload `upload_id` is now blob `blob_id`.
+boost::asio::awaitable<result<void>> stage_file(connection& conn, std::string upload_id, bool thumbnail,
+                                                std::string blob_id,
+                                                std::chrono::steady_clock::time_point deadline);
+
 // The first reference the staged lines make to something the archive does not hold, as a sentence
 // ("messages.jsonl: message X replies to an unknown message Y"); nullopt when everything resolves.
 boost::asio::awaitable<result<std::optional<std::string>>>
@@ -64,7 +93,7 @@ check_staged(connection& conn, std::chrono::steady_clock::time_point deadline);
 
 struct import_counts {
     std::string community_id;
-    std::int64_t members = 0, new_users = 0, channels = 0, messages = 0, reactions = 0;
+    std::int64_t members = 0, new_users = 0, channels = 0, messages = 0, reactions = 0, uploads = 0;
 };
 
 // Creates the community from the staged lines (still inside the transaction; the caller commits).

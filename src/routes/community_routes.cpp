@@ -12,6 +12,7 @@
 #include "routes/routes.hpp"
 #include "routes/session.hpp"
 #include "routes/shell.hpp"
+#include "uploads/storage.hpp"
 
 #include "core/crypto.hpp"
 
@@ -20,6 +21,38 @@ namespace eelchat::routes {
 namespace asio = boost::asio;
 
 namespace {
+
+// What an export needs of this worker's file storage: reading blobs, piece by piece (archive may not
+// include uploads; the CLI's adapter in app/archive_commands.cpp also writes, for imports).
+class export_files final : public archive::file_store {
+public:
+    explicit export_files(uploads::storage* s) : storage_(s) {}
+    asio::awaitable<db::result<void>> read(std::string blob_id,
+                                           std::function<void(std::string_view)> piece) override {
+        if (!storage_) co_return make_error_code(boost::system::errc::operation_not_supported);
+        auto reader = co_await storage_->open(std::move(blob_id));
+        if (!reader) co_return reader.error();
+        const auto size = (*reader)->size();
+        for (std::int64_t at = 0; at < size;) {
+            auto bytes = co_await (*reader)->read(at, 256 << 10);
+            if (!bytes) co_return bytes.error();
+            if (bytes->empty())
+                co_return make_error_code(boost::system::errc::io_error); // shorter than it says
+            at += static_cast<std::int64_t>(bytes->size());
+            piece(*bytes);
+        }
+        co_return db::result<void>();
+    }
+    asio::awaitable<db::result<std::unique_ptr<archive::file_writer>>> begin(std::int64_t) override {
+        co_return make_error_code(boost::system::errc::operation_not_supported);
+    }
+    asio::awaitable<db::result<void>> remove(std::string) override {
+        co_return make_error_code(boost::system::errc::operation_not_supported);
+    }
+
+private:
+    uploads::storage* storage_;
+};
 
 std::string_view name_problem_text(conversations::name_problem p) {
     return p == conversations::name_problem::invalid
@@ -201,7 +234,8 @@ void add_community_routes(router& r) {
           with_community([](request_context& ctx, signed_in_user&,
                             community_access& access) -> asio::awaitable<net::http_response> {
               if (!access.admin()) co_return forbidden(ctx);
-              auto archive = co_await archive::export_for_download(ctx.svc.db, access.community.id);
+              export_files files(ctx.svc.files);
+              auto archive = co_await archive::export_for_download(ctx.svc.db, access.community.id, files);
               if (!archive.written) {
                   if (archive.error.empty()) co_return not_found(ctx);
                   ctx.svc.log.error(

@@ -12,6 +12,7 @@ TEST_CASE("the manifest names the format, its version, the community and the cou
     m.exported_at = "2026-12-03T14:00:00Z";
     m.members = 3;
     m.messages = 1000000;
+    m.uploads = 12;
     const auto text = archive::manifest_json(m);
     CHECK_THAT(text, Catch::Contains("\"format\":\"eelchat-export\""));
     CHECK_THAT(text, Catch::Contains("\"version\":1"));
@@ -19,6 +20,7 @@ TEST_CASE("the manifest names the format, its version, the community and the cou
     REQUIRE(back.value);
     CHECK(back.value->title == "Eel \"fans\"");
     CHECK(back.value->messages == 1000000);
+    CHECK(back.value->uploads == 12);
     CHECK(back.value->exported_at == "2026-12-03T14:00:00Z");
 
     CHECK(archive::parse_manifest("not json").error == "manifest.json is not a JSON object");
@@ -68,6 +70,44 @@ TEST_CASE("each JSON line is checked for its fields before it is imported", "[un
               .empty());
     CHECK(check_line(archive_part::reactions, R"({"message":")" + channel_id + R"(","emoji":"👍"})") ==
           "\"member\" is missing");
+}
+
+TEST_CASE("an upload's line states its message, name, size and sha256", "[unit][archive]") {
+    const std::string id = "6f1c2a8e-2d7b-4c3e-9a51-0b7d9c1e2f30";
+    const std::string sha(64, 'a');
+    const std::string base = R"({"id":")" + id + R"(","message":")" + id + R"(","name":"eel.png",)" +
+                             R"("content_type":"image/png","size":12,"sha256":")" + sha + R"(")";
+    CHECK(check_line(archive_part::uploads, base + "}").empty());
+    CHECK(check_line(archive_part::uploads, base + R"(,"has_thumbnail":true,"width":320,"height":200})")
+              .empty());
+    CHECK(check_line(archive_part::uploads, base + R"(,"width":-1})") ==
+          "\"width\" is not a whole number of at least 0");
+    CHECK(check_line(archive_part::uploads, R"({"id":")" + id + R"(","message":")" + id +
+                                                R"(","name":"","content_type":"x","size":1,"sha256":")" +
+                                                sha + R"("})") == "\"name\" is not 1 to 255 bytes");
+    CHECK(check_line(archive_part::uploads,
+                     R"({"id":")" + id + R"(","message":")" + id +
+                         R"(","name":"a","content_type":"x","size":1,"sha256":"abc"})") ==
+          "\"sha256\" is not 64 hex digits");
+    CHECK(check_line(archive_part::uploads, R"({"id":")" + id + R"(","name":"a"})") ==
+          "\"message\" is missing");
+}
+
+TEST_CASE("files/ entries name an upload or its thumbnail", "[unit][archive]") {
+    const std::string id = "6f1c2a8e-2d7b-4c3e-9a51-0b7d9c1e2f30";
+    CHECK(archive::file_entry(id, false) == "files/" + id);
+    CHECK(archive::file_entry(id, true) == "files/" + id + ".thumbnail");
+    auto plain = archive::parse_file_entry("files/" + id);
+    REQUIRE(plain);
+    CHECK(plain->upload_id == id);
+    CHECK_FALSE(plain->thumbnail);
+    auto thumb = archive::parse_file_entry("files/6F1C2A8E-2D7B-4C3E-9A51-0B7D9C1E2F30.thumbnail");
+    REQUIRE(thumb);
+    CHECK(thumb->upload_id == id);
+    CHECK(thumb->thumbnail);
+    CHECK_FALSE(archive::parse_file_entry("files/"));
+    CHECK_FALSE(archive::parse_file_entry("files/../etc/passwd"));
+    CHECK_FALSE(archive::parse_file_entry("members.jsonl"));
 }
 
 TEST_CASE("the download is named after the community and the day", "[unit][archive]") {

@@ -71,7 +71,7 @@ psql "$dst" -qAtc "INSERT INTO users (email, display_name) VALUES ('bob@example.
 out=$(run "$src" export 00000000-0000-0000-0000-0000000000c1 "$work/eel.tar" 2>&1); rc=$?
 [[ $rc -eq 0 && "$out" == *"7 messages"* ]] && ok "export writes the archive: $out" || bad "export -> $rc: $out"
 names=$(tar -tf "$work/eel.tar" 2>&1 | tr '\n' ' ')
-[[ "$names" == "manifest.json files/ members.jsonl channels.jsonl messages.jsonl reactions.jsonl " ]] \
+[[ "$names" == "manifest.json files/ members.jsonl channels.jsonl messages.jsonl reactions.jsonl uploads.jsonl " ]] \
     && ok "tar(1) lists the archive's files" || bad "tar -t: $names"
 manifest=$(tar -xOf "$work/eel.tar" manifest.json)
 [[ "$manifest" == *'"format":"eelchat-export"'* && "$manifest" == *'"title":"Eel fans"'* ]] \

@@ -126,3 +126,36 @@ TEST_CASE("a truncated tar is reported as truncated", "[unit][tar]") {
     REQUIRE(r.next());
     CHECK_THROWS_WITH(r.read_line(5000), Catch::Contains("truncated"));
 }
+
+TEST_CASE("read_some streams an entry in pieces of at most the size asked", "[unit][tar]") {
+    auto f = temp();
+    tar::writer w(f.get());
+    std::string bytes;
+    for (int i = 0; i < 1300; ++i)
+        bytes += static_cast<char>(i % 251);
+    w.begin_file("files/one", 1700000000);
+    w.write(std::string_view(bytes).substr(0, 600));
+    w.write(std::string_view(bytes).substr(600));
+    w.end_file();
+    w.begin_file("files/two", 1700000000);
+    w.write("next");
+    w.end_file();
+    w.finish();
+
+    std::rewind(f.get());
+    tar::reader r(f.get());
+    REQUIRE(r.next());
+    std::string got;
+    for (std::string piece; !(piece = r.read_some(512)).empty();) {
+        CHECK(piece.size() <= 512);
+        got += piece;
+    }
+    CHECK(got == bytes);
+    CHECK(r.read_some(512).empty());
+    auto e = r.next();
+    REQUIRE(e);
+    CHECK(e->name == "files/two");
+    CHECK(r.read_some(2) == "ne");
+    // What is left unread is skipped by next().
+    CHECK_FALSE(r.next());
+}
