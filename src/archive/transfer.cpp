@@ -333,15 +333,14 @@ asio::awaitable<download> export_for_download(db::pool& db, std::string communit
     out.written = std::move(outcome.written);
     out.error = std::move(outcome.error);
     if (!out.written) co_return out;
-    std::rewind(file.get());
-    char buf[1 << 16];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, file.get())) > 0;)
-        out.body.append(buf, n);
-    if (std::ferror(file.get())) {
+    if (std::fflush(file.get()) != 0 || std::fseek(file.get(), 0, SEEK_END) != 0 ||
+        (out.size = std::ftell(file.get())) < 0) {
         out.written.reset();
         out.error = "cannot read the temporary file back";
-        out.body.clear();
+        co_return out;
     }
+    std::rewind(file.get());
+    out.file = std::move(file);
     co_return out;
 }
 

@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -32,11 +33,13 @@ boost::asio::awaitable<export_outcome> export_community(db::connection& conn, st
 struct download {
     std::optional<manifest> written; // nullopt: see error (empty: no such community)
     std::string error;
-    std::string body; // the archive
+    // The archive, rewound, and its size: sent from the file, never whole in memory.
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{nullptr, &std::fclose};
+    std::int64_t size = 0;
 };
 
 // An export for the browser: written to an anonymous temporary file on a connection of `db`, then read
-// back as the response body. The rows never sit in memory, but the finished archive does while it is sent.
+// back piece by piece as the response body (download::file). Neither the rows nor the archive sit in memory.
 boost::asio::awaitable<download> export_for_download(db::pool& db, std::string community_id,
                                                      file_store& files);
 

@@ -11,6 +11,7 @@ page_renderer::page_renderer(templates& tpl, const asset_store& assets) : tpl_(t
     asset_urls_.set("attention_js", assets.url("/js/attention.js"));
     asset_urls_.set("push_js", assets.url("/js/push.js"));
     asset_urls_.set("search_js", assets.url("/js/search.js"));
+    asset_urls_.set("uploads_js", assets.url("/js/uploads.js"));
     asset_urls_.set("eel", assets.url("/img/eel.svg"));
     asset_urls_.set("favicon", assets.url("/favicon.svg"));
 }

@@ -6,6 +6,7 @@
 #include "db/attention_store.hpp"
 #include "db/channel_store.hpp"
 #include "db/chat_store.hpp"
+#include "net/file_body.hpp"
 #include "render/page.hpp"
 #include "routes/guards.hpp"
 #include "routes/responses.hpp"
@@ -246,7 +247,7 @@ void add_community_routes(router& r) {
               ctx.svc.log.info("community_exported", {{"id", ctx.info.id},
                                                       {"community", access.community.id},
                                                       {"messages", archive.written->messages},
-                                                      {"bytes", archive.body.size()}});
+                                                      {"bytes", archive.size}});
               net::http_response res{http::status::ok, 11};
               res.set(http::field::content_type, "application/x-tar");
               res.set(http::field::content_disposition,
@@ -256,7 +257,8 @@ void add_community_routes(router& r) {
                           "\"");
               res.set(http::field::cache_control, "no-store");
               add_security_headers(res);
-              res.body() = std::move(archive.body);
+              res.content_length(archive.size);
+              ctx.info.streamed_response = std::make_unique<net::file_body>(std::move(archive.file));
               co_return res;
           }));
 

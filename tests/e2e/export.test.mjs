@@ -47,7 +47,7 @@ test('an admin downloads the community as a tar; a member who is not an admin ca
   assert.match(download.suggestedFilename(), /^eelchat-Export-fans-\d{4}-\d{2}-\d{2}\.tar$/);
   const files = untar(await fs.readFile(await download.path()));
   assert.deepEqual([...files.keys()],
-    ['manifest.json', 'files/', 'members.jsonl', 'channels.jsonl', 'messages.jsonl', 'reactions.jsonl']);
+    ['manifest.json', 'files/', 'members.jsonl', 'channels.jsonl', 'messages.jsonl', 'reactions.jsonl', 'uploads.jsonl']);
   const manifest = JSON.parse(files.get('manifest.json'));
   assert.equal(manifest.format, 'eelchat-export');
   assert.equal(manifest.version, 1);

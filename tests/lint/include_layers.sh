@@ -3,7 +3,8 @@
 #
 #   app, main.cpp           wiring: anything below
 #   routes                  thin handlers: features, db, render, core, and of net the HTTP types
-#                           (net/http.hpp) and the client address key (net/address_bucket.hpp)
+#                           (net/http.hpp, net/file_body.hpp) and the client address key
+#                           (net/address_bucket.hpp)
 #   realtime, feeds, mail,  features
 #   limits, conversations,
 #   metrics, sso, push,
@@ -25,7 +26,7 @@ declare -A allowed=(
     [net]="core net"
     [db]="core db"
     [render]="core db render"
-    [routes]="core db render routes $features net/http.hpp net/address_bucket.hpp"
+    [routes]="core db render routes $features net/http.hpp net/file_body.hpp net/address_bucket.hpp"
     [app]="core net db render routes $features app"
     [main.cpp]="core net db render routes $features app"
     [pch.hpp]=""

@@ -129,7 +129,8 @@ net::server_limits small_limits() {
 
 asio::awaitable<asio::ip::tcp::socket> connect(std::uint16_t port) {
     asio::ip::tcp::socket sock(co_await asio::this_coro::executor);
-    co_await sock.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+    const asio::ip::tcp::endpoint server(asio::ip::make_address("127.0.0.1"), port);
+    co_await sock.async_connect(server, asio::use_awaitable);
     co_return sock;
 }
 
