@@ -15,24 +15,6 @@ bool unwanted(char32_t c) {
            c == 0xfeff;
 }
 
-void append_utf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xc0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3f));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xe0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (c & 0x3f));
-    } else {
-        out += static_cast<char>(0xf0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (c & 0x3f));
-    }
-}
-
 } // namespace
 
 std::string clean_file_name(std::string_view sent) {
@@ -40,14 +22,14 @@ std::string clean_file_name(std::string_view sent) {
     std::string kept;
     std::size_t pos = 0;
     while (pos < sent.size()) {
+        const std::size_t start = pos;
         auto c = text::decode_next(sent, pos);
         if (!c) {
             ++pos; // a malformed byte is dropped
             continue;
         }
         if (unwanted(*c)) continue;
-        std::string one;
-        append_utf8(one, *c);
+        const std::string_view one = sent.substr(start, pos - start); // valid UTF-8, as sent
         if (kept.size() + one.size() > 255) break;
         kept += one;
     }
