@@ -312,6 +312,23 @@ test('a polyglot image is shown only as the picture we re-encoded, and a decompr
   assert.equal((await fetch(a.base + '/readyz')).status, 200);
 });
 
+test('a message naming a file that is gone is refused, and its text stays in the box', { timeout: 60000 }, async () => {
+  await A.goto(a.base + channelPath);
+  await A.evaluate(() => {
+    const gone = document.createElement('input');
+    gone.type = 'hidden';
+    gone.name = 'attachment';
+    gone.value = '5f0c2a1e-0000-4000-8000-000000000000';
+    document.getElementById('compose').append(gone);
+  });
+  await A.locator('#text').fill('words worth keeping');
+  await A.getByRole('button', { name: 'Send' }).click();
+  await A.locator('#compose-error', { hasText: 'no longer there' }).waitFor();
+  assert.equal(await A.locator('#text').inputValue(), 'words worth keeping');
+  assert.equal(await message(B, 'words worth keeping').count(), 0);
+  await A.goto(a.base + channelPath); // a fresh composer for the next test
+});
+
 test('a cancelled upload disappears and is not attached to the next message', { timeout: 90000 }, async () => {
   // A slow line, so the upload is still running when Cancel is pressed.
   const cdp = await alice.context.newCDPSession(A);
