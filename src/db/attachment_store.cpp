@@ -2,19 +2,13 @@
 
 #include "db/params.hpp"
 #include "db/pool.hpp"
+#include "db/uuid_array.hpp"
 
 namespace eelchat::db {
 
 namespace asio = boost::asio;
 
 namespace {
-
-std::string uuid_array(const std::vector<std::string>& ids) {
-    std::string out = "{";
-    for (const auto& id : ids)
-        out += (out.size() > 1 ? "," : "") + id;
-    return out + "}";
-}
 
 constexpr std::string_view upload_columns =
     "id, channel_id, user_id, message_id, name, content_type, size, sha256, blob_id, inline_image,"

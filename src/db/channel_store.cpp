@@ -1,27 +1,13 @@
 #include "db/channel_store.hpp"
 
 #include "db/params.hpp"
+#include "db/uuid_array.hpp"
 
 #include <algorithm>
 
 namespace eelchat::db {
 
 namespace asio = boost::asio;
-
-namespace {
-
-// A uuid[] parameter in PostgreSQL's array syntax; the ids were validated as UUIDs by the caller.
-std::string uuid_array(const std::vector<std::string>& ids) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (i) out += ',';
-        out += ids[i];
-    }
-    out += '}';
-    return out;
-}
-
-} // namespace
 
 asio::awaitable<result<std::vector<channel_row>>> list_channels(pool& db, std::string community_id,
                                                                 std::string membership_id) {
@@ -34,7 +20,8 @@ asio::awaitable<result<std::vector<channel_row>>> list_channels(pool& db, std::s
         "om.user_id"
         "   WHERE o.channel_id = ch.id AND o.membership_id <> $2), 'Only you') ELSE ch.title END AS shown,"
         " ch.kind, ch.topic,"
-        " CASE WHEN ch.kind = 'direct' AND (SELECT count(*) FROM channel_members a WHERE a.channel_id = ch.id) = 2"
+        " CASE WHEN ch.kind = 'direct' AND (SELECT count(*) FROM channel_members a WHERE a.channel_id = "
+        "ch.id) = 2"
         "   THEN (SELECT om.user_id FROM channel_members o JOIN memberships om ON om.id = o.membership_id"
         "     WHERE o.channel_id = ch.id AND o.membership_id <> $2 LIMIT 1) END"
         " FROM channels ch WHERE ch.community_id = $1 AND (ch.kind = 'public' OR EXISTS ("

@@ -1,6 +1,7 @@
 #include "db/message_store.hpp"
 
 #include "db/params.hpp"
+#include "db/uuid_array.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -209,14 +210,8 @@ asio::awaitable<result<posted_message>> post_message(pool& db, new_message m) {
     // One statement: bump the channel's counter (its row lock orders concurrent posts) and insert with the
     // new number; a reply also counts on its parent. A duplicate client id makes the INSERT fail with
     // unique_violation, which rolls the bump back too, so numbers stay gap-free.
-    std::string mentions = "{";
-    for (const auto& id : m.mentions)
-        mentions += (mentions.size() > 1 ? "," : "") + id;
-    mentions += "}";
-    std::string files = "{";
-    for (const auto& id : m.attachments)
-        files += (files.size() > 1 ? "," : "") + id;
-    files += "}";
+    std::string mentions = uuid_array(m.mentions);
+    std::string files = uuid_array(m.attachments);
     const auto file_count = static_cast<int>(m.attachments.size());
     auto args = params(m.channel_id, m.membership_id, std::move(m.text), m.client_id, std::move(m.html),
                        std::move(m.parent_id),
@@ -259,10 +254,7 @@ asio::awaitable<result<posted_message>> post_message(pool& db, new_message m) {
 asio::awaitable<result<bool>> edit_message(pool& db, std::string channel_id, std::string message_id,
                                            std::string text, std::string html,
                                            std::vector<std::string> mentions, bool mention_channel) {
-    std::string ids = "{";
-    for (const auto& id : mentions)
-        ids += (ids.size() > 1 ? "," : "") + id;
-    ids += "}";
+    std::string ids = uuid_array(mentions);
     auto args =
         params(std::move(channel_id), std::move(message_id), std::move(text), std::move(html),
                mentions.empty() ? std::nullopt : std::optional<std::string>(std::move(ids)), mention_channel);
