@@ -91,7 +91,8 @@ std::shared_ptr<ws_session> ws_session::create(tcp::socket socket, ws_options op
 }
 
 ws_session::ws_session(private_tag, tcp::socket socket, ws_options opts, logger log)
-    : socket_(adopt<socket_type>(std::move(socket))), timer_(socket_.get_executor()), log_(std::move(log)),
+    : socket_(adopt<socket_type>(std::move(socket))), timer_(socket_.get_executor()),
+      flusher_(asio::use_service<ws_flush_scheduler>(socket_.get_executor().context())), log_(std::move(log)),
       opts_(opts), parser_(opts.max_incoming_message, static_cast<bool>(opts.on_message)) {}
 
 ws_session::~ws_session() {
@@ -301,13 +302,15 @@ void ws_session::encode_pong(std::string_view payload) {
 
 void ws_session::schedule_flush() {
     // Deferred, so that every frame queued by the current handler (a whole batch from the hub) goes out
-    // in the same write.
+    // in the same write, and so do frames queued by later handlers that run before this session's turn.
     if (!started_ || flush_posted_ || write_waiting_ || phase_ == phase::closed || queue_.empty()) return;
     flush_posted_ = true;
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
-        self->flush_posted_ = false;
-        self->flush();
-    });
+    flusher_.schedule(shared_from_this());
+}
+
+void ws_session::scheduled_flush() {
+    flush_posted_ = false;
+    flush();
 }
 
 void ws_session::flush() {

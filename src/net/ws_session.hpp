@@ -18,6 +18,7 @@
 
 #include "core/log.hpp"
 #include "net/http.hpp"
+#include "net/ws_flush_scheduler.hpp"
 #include "net/ws_frame.hpp"
 #include "net/ws_frame_queue.hpp"
 
@@ -120,6 +121,8 @@ public:
     boost::asio::any_io_executor get_executor() noexcept { return socket_.get_executor(); }
 
 private:
+    friend class ws_flush_scheduler;
+
     // fresh → open → (draining →) closing → closed; any phase may jump to closed when the connection ends.
     enum class phase : std::uint8_t { fresh, open, draining, closing, closed };
 
@@ -130,7 +133,8 @@ private:
     bool handle_input(std::string_view in); // false: the session stopped reading
     void answer_ping(std::string_view payload);
     void encode_pong(std::string_view payload); // into *pong_
-    void schedule_flush();
+    void schedule_flush();                      // joins the context's write turns (ws_flush_scheduler), once
+    void scheduled_flush();                     // this session's turn came
     void flush();
     void on_close_written();
 
@@ -155,6 +159,7 @@ private:
 
     socket_type socket_;
     timer_type timer_; // keep-alive ticks, then the close deadline
+    ws_flush_scheduler& flusher_;
     logger log_;
     ws_options opts_;
     ws_frame_queue queue_;
@@ -176,9 +181,9 @@ private:
     bool deadline_armed_ = false;
     bool reading_ = false;       // a wait for readability is pending
     bool write_waiting_ = false; // a wait for writability is pending
-    bool flush_posted_ = false;
-    bool ping_sent_ = false; // a keep-alive ping carrying ping_token_ went out at the last tick
-    bool answered_ = false;  // its pong came back
+    bool flush_posted_ = false;  // in flusher_'s list
+    bool ping_sent_ = false;     // a keep-alive ping carrying ping_token_ went out at the last tick
+    bool answered_ = false;      // its pong came back
     std::uint64_t ping_token_ = 0;
     // The pong answering the latest ping, while it waits in queue_ (shared with it). Pings that arrive
     // before it is written replace its payload instead of queueing more pongs (RFC 6455 5.5.3 allows
