@@ -54,7 +54,7 @@ void bind_source(tcp::socket& s, const asio::ip::address& source, error_code& ec
 } // namespace
 
 subscriber::subscriber(asio::any_io_executor ex, std::uint32_t channel, std::int64_t after, unsigned thread)
-    : socket_(ex), tracker_(after), channel_(channel), thread_(thread) {}
+    : socket_(ex), ended_(ex), tracker_(after), channel_(channel), thread_(thread) {}
 
 asio::awaitable<error_code> subscriber::connect(const endpoint_spec& where, std::string target,
                                                 std::string cookie, std::string origin) {
@@ -118,39 +118,50 @@ void subscriber::on_close(std::uint16_t code) {
 }
 
 asio::awaitable<error_code> subscriber::read_loop(frame_sink& sink) {
-    // One receive buffer per loader thread: a socket keeps only an incomplete frame of its own.
-    thread_local std::vector<char> buffer(256 * 1024);
     sink_ = &sink;
-    error_code ec;
-    if (!handshake_rest_.empty() && !reader_.feed(handshake_rest_, *this)) ec = websocket::error::closed;
+    if (!handshake_rest_.empty() && !reader_.feed(handshake_rest_, *this)) end(websocket::error::closed);
     handshake_rest_.clear();
-    while (!ec && open_) {
-        co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec || !open_) break;
-        for (;;) {
-            const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
-            if (ec == asio::error::would_block) {
-                ec = {};
-                break;
-            }
-            if (ec) break;
-            if (!reader_.feed(std::string_view(buffer.data(), n), *this)) {
-                ec = websocket::error::closed;
-                break;
-            }
-            if (n < buffer.size()) break; // drained; wait for the next readiness
+    if (open_) {
+        auto* ctx = socket_.get_executor().target<asio::io_context::executor_type>();
+        poller_ = ctx ? &asio::use_service<read_poller>(ctx->context()) : nullptr;
+        if (!poller_ || !poller_->add(socket_.native_handle(), this)) {
+            poller_ = nullptr;
+            end(asio::error::operation_not_supported);
         }
     }
+    if (open_) {
+        ended_.expires_at(asio::steady_timer::time_point::max());
+        error_code ignored;
+        co_await ended_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    co_return end_ec_;
+}
+
+void subscriber::on_readable() {
+    // One receive buffer per loader thread: a socket keeps only an incomplete frame of its own.
+    thread_local std::vector<char> buffer(256 * 1024);
+    while (open_) {
+        error_code ec;
+        const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
+        if (ec == asio::error::would_block) return;
+        if (ec) return end(ec);
+        if (!reader_.feed(std::string_view(buffer.data(), n), *this)) return end(websocket::error::closed);
+        if (n < buffer.size()) return; // drained: bytes that come later report again
+    }
+}
+
+void subscriber::end(error_code ec) {
+    if (!open_) return;
     open_ = false;
+    end_ec_ = ec;
+    if (poller_) poller_->remove(socket_.native_handle());
     error_code ignored;
     socket_.close(ignored);
-    co_return ec;
+    ended_.cancel();
 }
 
 void subscriber::close() {
-    error_code ignored;
-    open_ = false;
-    socket_.close(ignored);
+    end({});
 }
 
 asio::awaitable<error_code> http_client::connect(const endpoint_spec& where) {

@@ -7,10 +7,12 @@
 
 #include "delivery_check.hpp"
 #include "options.hpp"
+#include "read_poller.hpp"
 #include "ws_frames.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/system/error_code.hpp>
@@ -46,7 +48,7 @@ public:
     virtual void on_frame(subscriber& s, std::string_view frame) = 0;
 };
 
-class subscriber final : private ws_frame_events {
+class subscriber final : private ws_frame_events, private readable_socket {
 public:
     subscriber(boost::asio::any_io_executor ex, std::uint32_t channel, std::int64_t after, unsigned thread);
 
@@ -55,8 +57,9 @@ public:
     // timeout after 30 s.
     boost::asio::awaitable<boost::system::error_code> connect(const endpoint_spec& where, std::string target,
                                                               std::string cookie, std::string origin);
-    // Reads frames until the connection ends or close() is called; completes with why it ended. Each
-    // read takes everything the kernel holds into the thread's buffer; pings are answered.
+    // Reads frames until the connection ends or close() is called; completes with why it ended. The
+    // socket joins its thread's read_poller, and each wake-up reads everything the kernel holds into the
+    // thread's buffer; pings are answered. Call on the subscriber's thread.
     boost::asio::awaitable<boost::system::error_code> read_loop(frame_sink& sink);
     // Ends the connection abruptly (the run is over). Safe to call on the subscriber's thread at any time.
     void close();
@@ -71,8 +74,13 @@ private:
     void on_message(std::string_view payload) override;
     void on_ping(std::string_view payload) override;
     void on_close(std::uint16_t code) override;
+    void on_readable() override;
+    void end(boost::system::error_code ec);
 
     tcp::socket socket_;
+    boost::asio::steady_timer ended_; // read_loop waits on it until the connection ends
+    read_poller* poller_ = nullptr;
+    boost::system::error_code end_ec_;
     ws_frame_reader reader_;
     std::string handshake_rest_; // frame bytes that came with the handshake response
     frame_sink* sink_ = nullptr;

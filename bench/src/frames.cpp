@@ -1,6 +1,7 @@
 #include "frames.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <ctime>
 
 namespace eelbench {
@@ -36,9 +37,11 @@ std::string make_text(const bench_mark& m, std::size_t size) {
 }
 
 std::optional<bench_mark> find_mark(std::string_view s) {
-    auto at = s.find(mark_prefix);
-    if (at == std::string_view::npos) return std::nullopt;
-    std::size_t pos = at + mark_prefix.size();
+    // memmem, not string_view::find: find looks for the first character with memchr and compares from
+    // there, and 'e' is in every other word of the HTML before the text.
+    const void* hit = ::memmem(s.data(), s.size(), mark_prefix.data(), mark_prefix.size());
+    if (!hit) return std::nullopt;
+    std::size_t pos = static_cast<std::size_t>(static_cast<const char*>(hit) - s.data()) + mark_prefix.size();
     bench_mark m;
     if (!read_number(s, pos, ':', m.post) || !read_number(s, pos, ':', m.channel) ||
         !read_number(s, pos, ':', m.sent_ns))
@@ -46,12 +49,22 @@ std::optional<bench_mark> find_mark(std::string_view s) {
     return m;
 }
 
+std::optional<std::int64_t> read_seq_attr(std::string_view s, std::size_t& pos) {
+    const void* hit = ::memmem(s.data() + pos, s.size() - pos, seq_attr.data(), seq_attr.size());
+    if (!hit) return std::nullopt;
+    pos = static_cast<std::size_t>(static_cast<const char*>(hit) - s.data()) + seq_attr.size();
+    std::int64_t seq = 0;
+    if (!read_number(s, pos, '"', seq)) return -1;
+    return seq;
+}
+
 parsed_frame parse_frame(std::string_view frame) {
     parsed_frame out;
     // Every event frame starts with the page's cursor: the event's number in the channel's history. For a
-    // posted message it is the message's own number (data-seq), which older servers send alone.
+    // posted message it is the message's own number (data-seq), which older servers send alone. Only the
+    // frame's first bytes are looked at for the cursor.
     std::size_t pos = 0;
-    auto at = frame.find(cursor_attr);
+    auto at = frame.substr(0, 64 + cursor_attr.size()).find(cursor_attr);
     auto attr = cursor_attr;
     if (at == std::string_view::npos || at > 64) {
         at = frame.find(seq_attr);

@@ -29,6 +29,10 @@ std::string make_text(const bench_mark& m, std::size_t size);
 // Finds the marker anywhere in `s` (a frame, or the raw payload of a loopback baseline frame).
 std::optional<bench_mark> find_mark(std::string_view s);
 
+// The number of the next data-seq="N" attribute at or after `pos` (which it moves past the number):
+// nullopt when there is none, -1 when the attribute holds no number.
+std::optional<std::int64_t> read_seq_attr(std::string_view s, std::size_t& pos);
+
 // The event number and the marker of an eelchat event frame.
 parsed_frame parse_frame(std::string_view frame);
 

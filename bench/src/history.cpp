@@ -45,19 +45,16 @@ struct history_shared {
     std::atomic<int> running{0};
 };
 
-// The page before `before` holds seqs before-50 .. before-1, in order, and nothing else.
+// The page before `before` holds seqs before-50 .. before-1, in order, and nothing else. One pass over
+// the page: each message's number is read where its data-seq attribute is.
 bool page_is_right(std::string_view body, std::int64_t before) {
     std::int64_t expect = std::max<std::int64_t>(1, before - page);
     std::size_t pos = 0;
     int seen = 0;
-    for (;;) {
-        auto at = body.find("data-seq=\"", pos);
-        if (at == std::string_view::npos) break;
-        auto f = parse_frame(body.substr(at));
-        if (f.seq != expect) return false;
+    while (auto seq = read_seq_attr(body, pos)) {
+        if (*seq != expect) return false;
         ++expect;
         ++seen;
-        pos = at + 10;
     }
     return expect == before && seen > 0;
 }

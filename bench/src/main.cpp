@@ -96,7 +96,9 @@ int main(int argc, char** argv) {
         for (const auto& name : ctx.opts.scenarios) {
             report r;
             if (name == "fanout")
-                r = run_fanout(ctx, db);
+                r = run_fanout(ctx, db, name, ctx.opts.subscribers);
+            else if (name == "fanout_small")
+                r = run_fanout(ctx, db, name, ctx.opts.small_subscribers);
             else if (name == "ingest")
                 r = run_ingest(ctx, db);
             else if (name == "connections")

@@ -34,7 +34,8 @@ std::optional<target_url> parse_url(std::string_view url) {
 const std::vector<std::string>& standard_scenarios() {
     // connections first: its memory per connection is only meaningful on a server that has not yet
     // grown its heap for another scenario's sockets.
-    static const std::vector<std::string> all = {"connections", "fanout", "ingest", "history", "search", "mixed"};
+    static const std::vector<std::string> all = {"connections", "fanout", "fanout_small", "ingest",
+                                                 "history",     "search", "mixed"};
     return all;
 }
 
@@ -124,6 +125,8 @@ parse_result parse_options(const std::vector<std::string>& args) {
             o.server_settings.push_back(value);
         } else if (name == "--subscribers") {
             ok = integer(o.subscribers, 1, 1000000);
+        } else if (name == "--small-subscribers") {
+            ok = integer(o.small_subscribers, 1, 1000000);
         } else if (name == "--posters") {
             ok = integer(o.posters, 1, 4096);
         } else if (name == "--channels") {
@@ -180,11 +183,13 @@ usage: eelbench --url http://127.0.0.1:8080 --database-url postgresql://... [fla
   --url URL              an instance's BASE_URL (repeatable: subscribers and connections spread over them)
   --database-url URL     the instances' PostgreSQL: bench users, sessions, communities, channels and the
                          history channel are created there in bulk before measuring (the setup step)
-  --scenario NAME        fanout, ingest, connections, history, search or mixed (repeatable; default: all six)
+  --scenario NAME        connections, fanout, fanout_small, ingest, history, search or mixed
+                         (repeatable; default: all seven)
   --server-pid PID       a server process to watch (memory, CPU); repeatable, one per --url
   --server-setting N=V   a setting the servers run with that the report should state, such as a raised
                          limit (repeatable; scripts/bench passes bench/server-limits.env)
   --subscribers N        fanout: subscribers of the one channel (10000)
+  --small-subscribers N  fanout_small: the same with fewer subscribers (1000)
   --in-flight N          fanout: messages posted but not yet delivered everywhere (8)
   --posters N            ingest: concurrent posters, and the raw INSERT baseline's connections (16)
   --channels N           ingest: channels the posters spread over (16)

@@ -26,6 +26,7 @@ struct options {
     std::vector<int> server_pids;
     std::vector<std::string> server_settings; // NAME=VALUE the servers were started with (for the report)
     int subscribers = 10000;                  // fanout
+    int small_subscribers = 1000;             // fanout_small
     int posters = 16;                         // ingest (and the raw INSERT baseline's concurrency)
     int channels = 16;                        // ingest; mixed uses channels * 8 (at least 32)
     int channel_subscribers = 3;              // ingest: subscribers per channel

@@ -42,7 +42,9 @@ struct bench_context {
 // The parameters every load scenario reports: instances, loader threads, message size, warm-up, window.
 void add_load_parameters(report& r, const bench_context& ctx);
 
-report run_fanout(bench_context& ctx, bench_db& db);
+// `name` is "fanout" (--subscribers) or "fanout_small" (--small-subscribers): the same scenario, where a
+// message's delivery to everyone is short enough that the pipeline from post to delivery shows.
+report run_fanout(bench_context& ctx, bench_db& db, const std::string& name, int subscribers);
 report run_ingest(bench_context& ctx, bench_db& db);
 report run_connections(bench_context& ctx, bench_db& db);
 report run_history(bench_context& ctx, bench_db& db);

@@ -30,7 +30,7 @@ done
 settings=()
 for s in "${raised[@]}"; do settings+=(--server-setting "$s"); done
 "$eelbench" --url "http://127.0.0.1:$port" --database-url "$dburl" --server-pid "$server_pid" "${settings[@]}" \
-    --subscribers 50 --posters 4 --channels 4 --connections 100 --concurrency 4 --mixed-subscribers 60 \
+    --subscribers 50 --small-subscribers 20 --posters 4 --channels 4 --connections 100 --concurrency 4 --mixed-subscribers 60 \
     --rate 50 --duration 1 --warmup 0.5 --history-messages 2000 --json "$tmp/results.json"
 count=$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for r in d if r["passed"]))' "$tmp/results.json")
 [ "$count" -ge 5 ] || { echo "expected at least 5 passing reports, got $count"; exit 1; }
